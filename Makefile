@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# snd-dmus-mpu401: the user-facing targets. Kbuild reads ./Kbuild, not this
+# file, when it builds the module.
+#
+#   make            build snd-dmus-mpu401.ko (against the cached kernel, which
+#                   is set up and built first if needed, or against KDIR=)
+#   make run        the main job in the VM
+#   make check      every test; closing line "N passed, N failed"
+#   make setup      install what the project needs (idempotent)
+#   make fuzz       fuzz the capture parser and the unpacker
+#   make CLIPPY=1   build the module with clippy
+
+LLVM ?= -19
+CACHE ?= $(HOME)/.cache/snd-dmus-mpu401
+
+.PHONY: modules run check setup fuzz clean
+
+modules:
+ifeq ($(KDIR),)
+	@bash scripts/setup.sh
+	@$(MAKE) --no-print-directory KDIR=$$(bash scripts/kernel.sh) modules
+else
+	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) $(if $(CLIPPY),CLIPPY=1) modules
+endif
+
+run:
+	@bash scripts/run.sh
+
+check:
+	@bash scripts/check.sh
+
+setup:
+	@bash scripts/setup.sh
+
+clean:
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean,rm -f *.ko *.o rust/*.o)
+	rm -rf rust/target

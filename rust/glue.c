@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C glue for what Linux 7.2 offers no Rust abstraction for: ALSA cards and
+ * rawmidi devices, tasklets, simulated interrupts, port I/O cookies,
+ * spin_lock_irqsave and platform devices with resources. Every function is a
+ * thin wrapper over a kernel API (static inlines and macros cannot be called
+ * from Rust); the safe Rust layers over them are rust/port/alsa.rs,
+ * rust/port/tasklet.rs, rust/port/irqlock.rs, rust/mpu401/io.rs and
+ * rust/virt/simirq.rs. Nothing here decides anything.
+ */
+#include <linux/err.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/irq.h>
+#include <linux/irq_sim.h>
+#include <linux/irqdomain.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <sound/core.h>
+#include <sound/rawmidi.h>
+
+/* --- rawmidi: the ops call back into Rust (rust/port/alsa.rs) ------------ */
+
+int snd_dmus_rawmidi_open(void *data, struct snd_rawmidi_substream *s, int stream);
+int snd_dmus_rawmidi_close(void *data, struct snd_rawmidi_substream *s, int stream);
+void snd_dmus_rawmidi_trigger(void *data, struct snd_rawmidi_substream *s, int stream, int up);
+void snd_dmus_rawmidi_drain(void *data, struct snd_rawmidi_substream *s);
+
+static int dmus_output_open(struct snd_rawmidi_substream *s)
+{
+	return snd_dmus_rawmidi_open(s->rmidi->private_data, s, SNDRV_RAWMIDI_STREAM_OUTPUT);
+}
+
+static int dmus_output_close(struct snd_rawmidi_substream *s)
+{
+	return snd_dmus_rawmidi_close(s->rmidi->private_data, s, SNDRV_RAWMIDI_STREAM_OUTPUT);
+}
+
+static void dmus_output_trigger(struct snd_rawmidi_substream *s, int up)
+{
+	snd_dmus_rawmidi_trigger(s->rmidi->private_data, s, SNDRV_RAWMIDI_STREAM_OUTPUT, up);
+}
+
+static void dmus_output_drain(struct snd_rawmidi_substream *s)
+{
+	snd_dmus_rawmidi_drain(s->rmidi->private_data, s);
+}
+
+static int dmus_input_open(struct snd_rawmidi_substream *s)
+{
+	return snd_dmus_rawmidi_open(s->rmidi->private_data, s, SNDRV_RAWMIDI_STREAM_INPUT);
+}
+
+static int dmus_input_close(struct snd_rawmidi_substream *s)
+{
+	return snd_dmus_rawmidi_close(s->rmidi->private_data, s, SNDRV_RAWMIDI_STREAM_INPUT);
+}
+
+static void dmus_input_trigger(struct snd_rawmidi_substream *s, int up)
+{
+	snd_dmus_rawmidi_trigger(s->rmidi->private_data, s, SNDRV_RAWMIDI_STREAM_INPUT, up);
+}
+
+static const struct snd_rawmidi_ops dmus_output_ops = {
+	.open = dmus_output_open,
+	.close = dmus_output_close,
+	.trigger = dmus_output_trigger,
+	.drain = dmus_output_drain,
+};
+
+static const struct snd_rawmidi_ops dmus_input_ops = {
+	.open = dmus_input_open,
+	.close = dmus_input_close,
+	.trigger = dmus_input_trigger,
+};
+
+int dmus_glue_card_new(struct device *parent, int idx, const char *id,
+		       struct module *owner, struct snd_card **card)
+{
+	return snd_card_new(parent, idx, id, owner, 0, card);
+}
+
+void dmus_glue_card_set_names(struct snd_card *card, const char *driver,
+			      const char *shortname, const char *longname)
+{
+	strscpy(card->driver, driver);
+	strscpy(card->shortname, shortname);
+	strscpy(card->longname, longname);
+	strscpy(card->mixername, shortname);
+}
+
+int dmus_glue_card_number(struct snd_card *card)
+{
+	return card->number;
+}
+
+/* One duplex rawmidi device (one output, one input substream). */
+int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
+			  struct snd_rawmidi **out)
+{
+	struct snd_rawmidi *rmidi;
+	int err;
+
+	err = snd_rawmidi_new(card, "DMusMPU401", 0, 1, 1, &rmidi);
+	if (err < 0)
+		return err;
+	strscpy(rmidi->name, name);
+	rmidi->info_flags = SNDRV_RAWMIDI_INFO_OUTPUT | SNDRV_RAWMIDI_INFO_INPUT |
+			    SNDRV_RAWMIDI_INFO_DUPLEX;
+	rmidi->private_data = data;
+	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_OUTPUT, &dmus_output_ops);
+	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_INPUT, &dmus_input_ops);
+	*out = rmidi;
+	return 0;
+}
+
+/* --- tasklets ------------------------------------------------------------ */
+
+struct dmus_tasklet {
+	struct tasklet_struct tasklet;
+	void (*fn)(void *data);
+	void *data;
+};
+
+static void dmus_tasklet_run(struct tasklet_struct *t)
+{
+	struct dmus_tasklet *d = from_tasklet(d, t, tasklet);
+
+	d->fn(d->data);
+}
+
+struct dmus_tasklet *dmus_glue_tasklet_new(void (*fn)(void *data), void *data)
+{
+	struct dmus_tasklet *d = kzalloc(sizeof(*d), GFP_KERNEL);
+
+	if (!d)
+		return NULL;
+	d->fn = fn;
+	d->data = data;
+	tasklet_setup(&d->tasklet, dmus_tasklet_run);
+	return d;
+}
+
+void dmus_glue_tasklet_schedule(struct dmus_tasklet *d)
+{
+	tasklet_schedule(&d->tasklet);
+}
+
+void dmus_glue_tasklet_disable(struct dmus_tasklet *d)
+{
+	tasklet_disable(&d->tasklet);
+}
+
+void dmus_glue_tasklet_free(struct dmus_tasklet *d)
+{
+	tasklet_kill(&d->tasklet);
+	kfree(d);
+}
+
+/* --- spin_lock_irqsave (rust/port/irqlock.rs) --------------------------- */
+
+unsigned long dmus_glue_spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void dmus_glue_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore(lock, flags);
+}
+
+/* --- port I/O: one accessor for ISA ports and PCI I/O BARs -------------- */
+
+void __iomem *dmus_glue_ioport_map(unsigned long port, unsigned int len)
+{
+	return ioport_map(port, len);
+}
+
+void dmus_glue_ioport_unmap(void __iomem *addr)
+{
+	ioport_unmap(addr);
+}
+
+u8 dmus_glue_ioread8(void __iomem *addr)
+{
+	return ioread8(addr);
+}
+
+void dmus_glue_iowrite8(u8 value, void __iomem *addr)
+{
+	iowrite8(value, addr);
+}
+
+/* --- simulated interrupts for the virtual MPU-401 ----------------------- */
+
+struct dmus_simirq {
+	struct fwnode_handle *fwnode;
+	struct irq_domain *domain;
+};
+
+struct dmus_simirq *dmus_glue_simirq_new(unsigned int count)
+{
+	struct dmus_simirq *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->fwnode = irq_domain_alloc_named_fwnode("snd-dmus-mpu401-virt");
+	if (!s->fwnode)
+		goto err_free;
+	s->domain = irq_domain_create_sim(s->fwnode, count);
+	if (IS_ERR(s->domain))
+		goto err_fwnode;
+	return s;
+
+err_fwnode:
+	irq_domain_free_fwnode(s->fwnode);
+err_free:
+	kfree(s);
+	return NULL;
+}
+
+/* The Linux IRQ number of simulated line @hwirq, 0 on failure. */
+unsigned int dmus_glue_simirq_map(struct dmus_simirq *s, unsigned int hwirq)
+{
+	return irq_create_mapping(s->domain, hwirq);
+}
+
+/* Raises @irq: its handler runs from irq_work, in hard-IRQ context. */
+void dmus_glue_simirq_raise(unsigned int irq)
+{
+	irq_set_irqchip_state(irq, IRQCHIP_STATE_PENDING, true);
+}
+
+void dmus_glue_simirq_free(struct dmus_simirq *s, unsigned int count)
+{
+	unsigned int i, irq;
+
+	for (i = 0; i < count; i++) {
+		irq = irq_find_mapping(s->domain, i);
+		if (irq)
+			irq_dispose_mapping(irq);
+	}
+	irq_domain_remove_sim(s->domain);
+	irq_domain_free_fwnode(s->fwnode);
+	kfree(s);
+}
+
+/* --- platform devices with resources ------------------------------------ */
+
+/*
+ * Registers platform device @name.@id with an I/O range [@port, @port + 1]
+ * when @port is non-zero and an IRQ when @irq is positive.
+ */
+struct platform_device *dmus_glue_platform_register(const char *name, int id,
+						    unsigned long port, int irq)
+{
+	struct resource res[2] = {};
+	unsigned int n = 0;
+
+	if (port) {
+		res[n].start = port;
+		res[n].end = port + 1;
+		res[n].flags = IORESOURCE_IO;
+		res[n].name = name;
+		n++;
+	}
+	if (irq > 0) {
+		res[n].start = irq;
+		res[n].end = irq;
+		res[n].flags = IORESOURCE_IRQ;
+		res[n].name = name;
+		n++;
+	}
+	return platform_device_register_resndata(NULL, name, id, res, n, NULL, 0);
+}
+
+/* Whether a driver bound to @pdev (its probe succeeded). */
+bool dmus_glue_platform_bound(struct platform_device *pdev)
+{
+	return device_is_bound(&pdev->dev);
+}
+
+int dmus_glue_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags)
+{
+	return spin_trylock_irqsave(lock, *flags);
+}

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The MPU-401 UART miniport: handshake, IRQ, render and capture streams.
+//!
+//! Contexts (see Documentation/design.rst):
+//! - hard IRQ (the threaded IRQ's primary half): drains the chip's input FIFO
+//!   into the capture ring, each byte stamped with the master clock, and calls
+//!   `PortDMus::notify`. The FIFO may be one byte deep with a byte every
+//!   320 us, so this cannot wait for a thread.
+//! - IRQ thread: reports input overruns (`dev_warn`), nothing else.
+//! - softirq (the service group's tasklet): the port's render pump calls the
+//!   render stream's `put_message`, which writes while `TX_FULL` is clear and
+//!   arms a [`ServiceTimer`] when it is set; the capture stream's
+//!   `put_message(None)` parses the ring and delivers to the capture sink.
+//! - process: handshake, `set_state`, teardown.
+
+use super::regs::{Mpu401Io, ACK, ENTER_UART, RESET, RX_EMPTY, TX_FULL};
+use crate::dmus::{
+    DmusStreamType, Error as DmusError, EventChain, KsState, MasterClock, MiniportDMus, Mxf,
+    NewStream, Packer, Parser, PortDMus, ReferenceTime, RunningStatus, ServiceGroup,
+};
+use crate::port::{
+    clock::KernelClock,
+    irqlock::{new_spinlock_irq, SpinLockIrq},
+    pool::KPool,
+    service::KernelServiceGroup,
+    timer::ServiceTimer,
+    CaptureSink, Port, PortService, CHANNEL_GROUP,
+};
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::{
+    device::{Bound, Device},
+    irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn},
+    prelude::*,
+    sync::Arc,
+    time::{delay::fsleep, Delta},
+};
+
+/// How long the handshake waits for an ACK, microseconds (as the WDK sample).
+const ACK_TIMEOUT_US: u32 = 50_000;
+/// The most bytes one interrupt drains (a stuck `RX_EMPTY` cannot hang it).
+const IRQ_DRAIN_MAX: usize = 256;
+/// Capture ring size, bytes.
+const CAPTURE_RING: usize = 1024;
+
+/// Why the handshake failed, with what the chip showed.
+pub(crate) struct HandshakeError {
+    /// The command that got no ACK.
+    pub(crate) cmd: u8,
+    /// The last status byte read.
+    pub(crate) status: u8,
+    /// The last data byte read (0xff when none was read).
+    pub(crate) data: u8,
+}
+
+/// Writes `cmd` and waits up to [`ACK_TIMEOUT_US`] for [`ACK`]. Bytes other
+/// than ACK (pending MIDI input) are skipped. Process context.
+fn command(io: &dyn Mpu401Io, cmd: u8) -> core::result::Result<(), HandshakeError> {
+    let mut status = io.read_status();
+    let mut data = 0xff;
+    io.write_command(cmd);
+    let mut waited = 0;
+    while waited < ACK_TIMEOUT_US {
+        status = io.read_status();
+        if status & RX_EMPTY == 0 {
+            data = io.read_data();
+            if data == ACK {
+                return Ok(());
+            }
+            continue;
+        }
+        fsleep(Delta::from_micros(100));
+        waited += 100;
+    }
+    Err(HandshakeError { cmd, status, data })
+}
+
+/// Resets the chip and puts it in UART mode (process context).
+///
+/// A chip already in UART mode resets without an ACK, so a reset that gets
+/// none is tried once more, as the WDK's dmusuart does; the second must be
+/// answered. The answer to `ENTER_UART` is awaited too (snd-mpu401 does not:
+/// some chips never ACK, see the `no_ack` work in the tracker).
+pub(crate) fn handshake(io: &dyn Mpu401Io) -> core::result::Result<(), HandshakeError> {
+    if command(io, RESET).is_err() {
+        command(io, RESET)?;
+    }
+    command(io, ENTER_UART)
+}
+
+struct Ring {
+    bytes: KVec<(ReferenceTime, u8)>,
+    head: usize,
+    len: usize,
+}
+
+/// Bytes from the hard IRQ to the capture stream, each with its arrival time.
+#[pin_data]
+pub(crate) struct CaptureRing {
+    #[pin]
+    ring: SpinLockIrq<Ring>,
+    overruns: AtomicU64,
+}
+
+impl CaptureRing {
+    fn new() -> Result<Arc<Self>> {
+        let mut bytes = KVec::with_capacity(CAPTURE_RING, GFP_KERNEL)?;
+        for _ in 0..CAPTURE_RING {
+            bytes.push((0, 0), GFP_KERNEL)?;
+        }
+        Arc::pin_init(
+            pin_init!(Self {
+                ring <- new_spinlock_irq!(Ring { bytes, head: 0, len: 0 }, c"dmus_capture_ring"),
+                overruns: AtomicU64::new(0),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Takes up to `out.len()` bytes; returns how many.
+    fn take(&self, out: &mut [(ReferenceTime, u8)]) -> usize {
+        let mut ring = self.ring.lock();
+        let n = ring.len.min(out.len());
+        for slot in out.iter_mut().take(n) {
+            let head = ring.head;
+            *slot = ring.bytes.get(head).copied().unwrap_or((0, 0));
+            ring.head = (head + 1) % CAPTURE_RING;
+            ring.len -= 1;
+        }
+        n
+    }
+
+    fn clear(&self) {
+        let mut ring = self.ring.lock();
+        ring.head = 0;
+        ring.len = 0;
+    }
+}
+
+/// The threaded IRQ handler.
+pub(crate) struct IrqHandler {
+    io: Arc<dyn Mpu401Io>,
+    ring: Arc<CaptureRing>,
+    port: Arc<Port>,
+    group: Arc<KernelServiceGroup>,
+    clock: KernelClock,
+    reported_overruns: AtomicU64,
+}
+
+impl ThreadedHandler for IrqHandler {
+    /// Hard IRQ: drain the input FIFO into the ring, stamp, notify.
+    fn handle(&self, _dev: &Device<Bound>) -> ThreadedIrqReturn {
+        let now = self.clock.get_time();
+        let mut drained = 0;
+        let mut overrun = false;
+        {
+            let mut ring = self.ring.ring.lock();
+            while drained < IRQ_DRAIN_MAX && self.io.read_status() & RX_EMPTY == 0 {
+                let byte = self.io.read_data();
+                drained += 1;
+                if ring.len == CAPTURE_RING {
+                    overrun = true;
+                    continue;
+                }
+                let tail = (ring.head + ring.len) % CAPTURE_RING;
+                if let Some(slot) = ring.bytes.get_mut(tail) {
+                    *slot = (now, byte);
+                }
+                ring.len += 1;
+            }
+        }
+        if drained == 0 {
+            return ThreadedIrqReturn::None;
+        }
+        self.port.notify(Some(&self.group));
+        if overrun {
+            self.ring.overruns.fetch_add(1, Ordering::Relaxed);
+            ThreadedIrqReturn::WakeThread
+        } else {
+            ThreadedIrqReturn::Handled
+        }
+    }
+
+    /// Thread: report overruns.
+    fn handle_threaded(&self, dev: &Device<Bound>) -> IrqReturn {
+        let total = self.ring.overruns.load(Ordering::Relaxed);
+        let reported = self.reported_overruns.swap(total, Ordering::Relaxed);
+        if total > reported {
+            dev_warn!(dev, "capture ring overrun: input bytes lost ({total} times)\n");
+        }
+        IrqReturn::Handled
+    }
+}
+
+struct RenderState {
+    queue: EventChain<KPool>,
+    packer: Packer,
+    state: KsState,
+}
+
+/// The render stream: events to the chip's data port.
+#[pin_data]
+pub(crate) struct RenderStream {
+    io: Arc<dyn Mpu401Io>,
+    #[pin]
+    inner: SpinLockIrq<RenderState>,
+    retry: Arc<ServiceTimer>,
+    retry_ns: u64,
+    /// Bytes written to the data port.
+    pub(crate) written: AtomicU64,
+}
+
+impl RenderStream {
+    /// Writes queued events while the chip takes bytes; arms the retry timer
+    /// when `TX_FULL` is set. A fully written event goes back to the pool.
+    fn write_queued(&self, st: &mut RenderState) {
+        if st.state != KsState::Run {
+            return;
+        }
+        while let Some(event) = st.queue.front() {
+            loop {
+                if self.io.read_status() & TX_FULL != 0 {
+                    self.retry.arm(self.retry_ns);
+                    return;
+                }
+                let mut byte = [0u8; 1];
+                let packed = st.packer.pack_event(&event, &mut byte);
+                if packed.written == 1 {
+                    self.io.write_data(byte[0]);
+                    self.written.fetch_add(1, Ordering::Relaxed);
+                }
+                if packed.done {
+                    break;
+                }
+            }
+            drop(st.queue.pop_front());
+        }
+    }
+}
+
+impl Mxf for RenderStream {
+    type Pool = KPool;
+    type Output = ();
+
+    /// RUN writes; PAUSE and ACQUIRE hold; STOP discards to the allocator.
+    fn set_state(&self, state: KsState) -> core::result::Result<(), DmusError> {
+        let discarded = {
+            let mut st = self.inner.lock();
+            st.state = state;
+            if state == KsState::Stop {
+                st.packer.abort_event();
+                let pool = st.queue.pool().clone();
+                Some(core::mem::replace(&mut st.queue, EventChain::new(pool)))
+            } else {
+                self.write_queued(&mut st);
+                None
+            }
+        };
+        drop(discarded);
+        Ok(())
+    }
+
+    /// Queues `chain` (sequenced by the port) and writes what the chip takes.
+    fn put_message(&self, chain: Option<EventChain<KPool>>) -> core::result::Result<(), DmusError> {
+        let mut st = self.inner.lock();
+        if let Some(chain) = chain {
+            if let Err(chain) = st.queue.append(chain) {
+                drop(st);
+                drop(chain);
+                return Err(DmusError::ForeignPool);
+            }
+        }
+        self.write_queued(&mut st);
+        Ok(())
+    }
+
+    fn connect_output(&self, _sink: ()) -> core::result::Result<(), DmusError> {
+        Err(DmusError::InvalidArgument)
+    }
+
+    fn disconnect_output(&self, _sink: &()) -> core::result::Result<(), DmusError> {
+        Err(DmusError::InvalidArgument)
+    }
+}
+
+struct CaptureState {
+    parser: Parser<KPool>,
+    state: KsState,
+    output: Option<Arc<CaptureSink>>,
+}
+
+/// The capture stream: stamped bytes to events, delivered on
+/// `put_message(None)`.
+#[pin_data]
+pub(crate) struct CaptureStream {
+    ring: Arc<CaptureRing>,
+    pool: KPool,
+    #[pin]
+    inner: SpinLockIrq<CaptureState>,
+}
+
+impl Mxf for CaptureStream {
+    type Pool = KPool;
+    type Output = Arc<CaptureSink>;
+
+    /// RUN and PAUSE deliver; STOP and ACQUIRE throw input away.
+    fn set_state(&self, state: KsState) -> core::result::Result<(), DmusError> {
+        let mut st = self.inner.lock();
+        st.state = state;
+        if state == KsState::Stop {
+            st.parser.reset();
+            self.ring.clear();
+        }
+        Ok(())
+    }
+
+    /// `None`: parse what the IRQ collected and deliver it. Softirq.
+    fn put_message(&self, chain: Option<EventChain<KPool>>) -> core::result::Result<(), DmusError> {
+        if chain.is_some() {
+            return Err(DmusError::InvalidArgument);
+        }
+        let mut batch = [(0, 0u8); 64];
+        loop {
+            let n = self.ring.take(&mut batch);
+            if n == 0 {
+                break;
+            }
+            let mut guard = self.inner.lock();
+            let st = &mut *guard;
+            let mut events = EventChain::new(self.pool.clone());
+            for &(time, byte) in &batch[..n] {
+                st.parser.feed_byte(byte, time, &mut |event| {
+                    let _ = events.push_back(event);
+                });
+            }
+            if st.parser.is_mid_message() && self.ring.ring.lock().len == 0 {
+                st.parser.flush(|event| {
+                    let _ = events.push_back(event);
+                });
+            }
+            let deliver = st.state.capture_disposition() == crate::dmus::Disposition::Deliver;
+            let output = st.output.clone();
+            drop(guard);
+            match (deliver, output) {
+                (true, Some(output)) => {
+                    let _ = output.put_message(Some(events));
+                }
+                _ => drop(events),
+            }
+        }
+        Ok(())
+    }
+
+    fn connect_output(&self, sink: Arc<CaptureSink>) -> core::result::Result<(), DmusError> {
+        self.inner.lock().output = Some(sink);
+        Ok(())
+    }
+
+    fn disconnect_output(&self, sink: &Arc<CaptureSink>) -> core::result::Result<(), DmusError> {
+        let mut st = self.inner.lock();
+        if st.output.as_ref().is_some_and(|s| Arc::ptr_eq(s, sink)) {
+            st.output = None;
+        }
+        Ok(())
+    }
+}
+
+/// A stream of the miniport, as `new_stream` returns it.
+pub(crate) enum Mpu401Stream {
+    /// `DMUS_STREAM_MIDI_RENDER`.
+    Render(Arc<RenderStream>),
+    /// `DMUS_STREAM_MIDI_CAPTURE`.
+    Capture(Arc<CaptureStream>),
+}
+
+impl Mxf for Mpu401Stream {
+    type Pool = KPool;
+    type Output = Arc<CaptureSink>;
+
+    fn set_state(&self, state: KsState) -> core::result::Result<(), DmusError> {
+        match self {
+            Self::Render(s) => s.set_state(state),
+            Self::Capture(s) => s.set_state(state),
+        }
+    }
+
+    fn put_message(&self, chain: Option<EventChain<KPool>>) -> core::result::Result<(), DmusError> {
+        match self {
+            Self::Render(s) => s.put_message(chain),
+            Self::Capture(s) => s.put_message(chain),
+        }
+    }
+
+    /// Capture only: render streams have no output (`-EINVAL`).
+    fn connect_output(&self, sink: Arc<CaptureSink>) -> core::result::Result<(), DmusError> {
+        match self {
+            Self::Render(_) => Err(DmusError::InvalidArgument),
+            Self::Capture(s) => s.connect_output(sink),
+        }
+    }
+
+    fn disconnect_output(&self, sink: &Arc<CaptureSink>) -> core::result::Result<(), DmusError> {
+        match self {
+            Self::Render(_) => Err(DmusError::InvalidArgument),
+            Self::Capture(s) => s.disconnect_output(sink),
+        }
+    }
+}
+
+/// The MPU-401 UART miniport of one chip.
+pub(crate) struct Mpu401Miniport {
+    io: Arc<dyn Mpu401Io>,
+    ring: Arc<CaptureRing>,
+    group: Arc<KernelServiceGroup>,
+    retry: Arc<ServiceTimer>,
+    byte_ns: u64,
+}
+
+impl Mpu401Miniport {
+    /// A miniport over `io`; `byte_ns` is the wire time of one byte, the
+    /// render retry period. `-ENOMEM` on allocation failure.
+    pub(crate) fn new(io: Arc<dyn Mpu401Io>, byte_ns: u64) -> Result<Self> {
+        let group = KernelServiceGroup::new()?;
+        Ok(Self {
+            io,
+            ring: CaptureRing::new()?,
+            retry: ServiceTimer::new(group.clone())?,
+            group,
+            byte_ns,
+        })
+    }
+
+    /// The IRQ handler for this chip.
+    pub(crate) fn irq_handler(&self, port: &Arc<Port>) -> IrqHandler {
+        IrqHandler {
+            io: self.io.clone(),
+            ring: self.ring.clone(),
+            port: port.clone(),
+            group: self.group.clone(),
+            clock: port.clock(),
+            reported_overruns: AtomicU64::new(0),
+        }
+    }
+
+    /// Teardown, process context: stops the retry timer.
+    pub(crate) fn shutdown(&self) {
+        self.retry.shutdown();
+        self.group.clear();
+    }
+
+    /// Input bytes lost to a full capture ring.
+    pub(crate) fn overruns(&self) -> u64 {
+        self.ring.overruns.load(Ordering::Relaxed)
+    }
+}
+
+impl MiniportDMus for Mpu401Miniport {
+    type Port = Arc<Port>;
+    type Resources = ();
+    type Allocator = KPool;
+    type Clock = KernelClock;
+    type Stream = Mpu401Stream;
+
+    /// Registers the miniport's service group with the port, with the port as
+    /// its member; returns the group. The chip handshake runs before, in probe.
+    fn init(
+        &self,
+        _resources: &(),
+        port: Arc<Port>,
+    ) -> core::result::Result<Option<Arc<KernelServiceGroup>>, DmusError> {
+        port.register_service_group(&self.group)?;
+        let member: crate::port::service::Member = Arc::new(PortService(port), GFP_KERNEL)
+            .map_err(|_| DmusError::NoMemory)?;
+        self.group.add_member(member)?;
+        Ok(Some(self.group.clone()))
+    }
+
+    fn new_stream(
+        &self,
+        kind: DmusStreamType,
+        allocator: KPool,
+        _clock: KernelClock,
+    ) -> core::result::Result<NewStream<Mpu401Stream, Arc<KernelServiceGroup>>, DmusError> {
+        let stream = match kind {
+            DmusStreamType::MidiRender => Mpu401Stream::Render(
+                Arc::pin_init(
+                    pin_init!(RenderStream {
+                        io: self.io.clone(),
+                        inner <- new_spinlock_irq!(
+                            RenderState {
+                                queue: EventChain::new(allocator.clone()),
+                                packer: Packer::new(RunningStatus::Preserve),
+                                state: KsState::Stop,
+                            },
+                            c"dmus_render_stream"
+                        ),
+                        retry: self.retry.clone(),
+                        retry_ns: self.byte_ns.max(100_000),
+                        written: AtomicU64::new(0),
+                    }),
+                    GFP_KERNEL,
+                )
+                .map_err(|_| DmusError::NoMemory)?,
+            ),
+            DmusStreamType::MidiCapture => Mpu401Stream::Capture(
+                Arc::pin_init(
+                    pin_init!(CaptureStream {
+                        ring: self.ring.clone(),
+                        pool: allocator.clone(),
+                        inner <- new_spinlock_irq!(
+                            CaptureState {
+                                parser: Parser::new(allocator.clone(), CHANNEL_GROUP),
+                                state: KsState::Stop,
+                                output: None,
+                            },
+                            c"dmus_capture_stream"
+                        ),
+                    }),
+                    GFP_KERNEL,
+                )
+                .map_err(|_| DmusError::NoMemory)?,
+            ),
+            DmusStreamType::WaveSink => return Err(DmusError::InvalidArgument),
+        };
+        Ok(NewStream {
+            stream,
+            // The WDK sample's choice: "we want stuff as soon as it comes in".
+            schedule_prefetch: 0,
+            service_group: None,
+        })
+    }
+}

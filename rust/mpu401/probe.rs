@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Binding: the platform driver that probes an MPU-401 (ISA ports or the
+//! virtual one), runs the handshake, requests the threaded IRQ and builds the
+//! DMus port and miniport with an ALSA card on top.
+//!
+//! An ISA MPU-401 is a platform device with an `IORESOURCE_IO` range of two
+//! ports and an IRQ resource (as snd-mpu401 registers it); a virtual one has
+//! only the IRQ resource, a line of the simulated IRQ domain.
+
+use super::io::PortIo;
+use super::miniport::{handshake, IrqHandler, Mpu401Miniport, Mpu401Stream};
+use super::regs::Mpu401Io;
+use crate::dmus::{DmusStreamType, MiniportDMus, Mxf, NewStream};
+use crate::port::{
+    alsa::{Card, CardNames, RawmidiOps},
+    clock::KernelClock,
+    kerr,
+    pool::new_pool,
+    CaptureMxf, CaptureSink, Port, RenderMxf,
+};
+use crate::virt::{VirtIo, VirtMpu401, VirtParams};
+use kernel::{
+    device::Core,
+    io::resource::Flags as ResFlags,
+    irq,
+    platform,
+    prelude::*,
+    str::CString,
+    sync::Arc,
+};
+
+/// The driver's and the devices' name (and the module's).
+pub(crate) const DRIVER_NAME: &CStr = c"snd_dmus_mpu401";
+/// Platform device ids of virtual MPU-401s start here.
+pub(crate) const VIRT_ID_BASE: i32 = 100;
+/// Events and SysEx buffers of each stream's pool.
+const POOL_EVENTS: usize = 512;
+const POOL_BUFFERS: usize = 32;
+const POOL_BUFFER_SIZE: usize = 256;
+
+/// What the module's parameters say about the devices it creates.
+#[derive(Clone, Copy)]
+pub(crate) struct DeviceParams {
+    /// ALSA card index (-1: the first free slot).
+    pub(crate) index: i32,
+    /// The virtual cable's speed, baud (0: instant).
+    pub(crate) baud: u32,
+    /// The virtual chip's output FIFO depth, bytes.
+    pub(crate) tx_fifo: usize,
+    /// The virtual chip's input FIFO depth, bytes.
+    pub(crate) rx_fifo: usize,
+}
+
+/// The platform driver.
+pub(crate) struct Mpu401Driver;
+
+/// One bound MPU-401: its card, port, miniport and IRQ.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Mpu401Device {
+    #[pin]
+    irq: irq::ThreadedRegistration<IrqHandler>,
+    card: Option<Card>,
+    port: Arc<Port>,
+    miniport: Mpu401Miniport,
+    virt: Option<Arc<VirtMpu401>>,
+}
+
+#[pinned_drop]
+impl PinnedDrop for Mpu401Device {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Nothing below moves a pinned field; `card` is not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // The card first: `snd_card_free` waits until applications have
+        // closed it, after which no rawmidi callback runs. The IRQ is already
+        // free (devres releases it before the driver data goes).
+        drop(this.card.take());
+        this.port.shutdown();
+        this.miniport.shutdown();
+        if let Some(virt) = &this.virt {
+            virt.shutdown();
+        }
+    }
+}
+
+/// The chip's registers, and a description for messages and card names.
+fn chip(
+    pdev: &platform::Device<Core<'_>>,
+    params: &DeviceParams,
+) -> Result<(Arc<dyn Mpu401Io>, Option<Arc<VirtMpu401>>, CString)> {
+    let dev = pdev.as_ref();
+    let irq = pdev.irq_by_index(0)?.irq();
+    match pdev.resource_by_index(0) {
+        Some(res) if res.flags().contains(ResFlags::IORESOURCE_IO) => {
+            let base = res.start();
+            let name = CString::try_from_fmt(fmt!("MPU-401 UART"))?;
+            let Some(region) = res.request_region(base, 2, name, ResFlags::IORESOURCE_IO) else {
+                dev_err!(dev, "I/O ports {:#x}-{:#x} are busy\n", base, base + 1);
+                return Err(EBUSY);
+            };
+            let io: Arc<dyn Mpu401Io> = Arc::new(PortIo::new(base as u64, region)?, GFP_KERNEL)?;
+            let desc = CString::try_from_fmt(fmt!("MPU-401 at {:#x}, irq {}", base, irq))?;
+            Ok((io, None, desc))
+        }
+        _ => {
+            let vparams = VirtParams {
+                byte_ns: VirtParams::byte_ns_at(params.baud),
+                tx_depth: params.tx_fifo,
+                rx_depth: params.rx_fifo,
+            };
+            let model = VirtMpu401::new(vparams, irq)?;
+            let io: Arc<dyn Mpu401Io> = Arc::new(VirtIo(model.clone()), GFP_KERNEL)?;
+            let desc = CString::try_from_fmt(fmt!("virtual MPU-401, irq {}", irq))?;
+            Ok((io, Some(model), desc))
+        }
+    }
+}
+
+impl platform::Driver for Mpu401Driver {
+    type IdInfo = ();
+    type Data<'bound> = Mpu401Device;
+
+    fn probe<'bound>(
+        pdev: &'bound platform::Device<Core<'_>>,
+        _info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<Mpu401Device, Error> + 'bound {
+        pin_init::pin_init_scope(move || {
+            let dev = pdev.as_ref();
+            let params = crate::device_params();
+            let (io, virt, desc) = chip(pdev, &params)?;
+            if let Err(e) = handshake(&*io) {
+                dev_err!(
+                    dev,
+                    "no MPU-401 answered at {}: command {:#04x} got no ACK (status {:#04x}, data {:#04x})\n",
+                    desc.to_str().unwrap_or("?"),
+                    e.cmd,
+                    e.status,
+                    e.data
+                );
+                if let Some(virt) = &virt {
+                    virt.shutdown();
+                }
+                return Err(ENODEV);
+            }
+            let byte_ns = VirtParams::byte_ns_at(params.baud.max(31250));
+            let clock = KernelClock::new();
+            let render_pool = new_pool(POOL_EVENTS, POOL_BUFFERS, POOL_BUFFER_SIZE)?;
+            let capture_pool = new_pool(POOL_EVENTS, POOL_BUFFERS, POOL_BUFFER_SIZE)?;
+            let port = Port::new(clock, render_pool.clone(), CaptureSink::new()?)?;
+            let miniport = Mpu401Miniport::new(io, byte_ns)?;
+            let wire = |e| {
+                port.shutdown();
+                miniport.shutdown();
+                kerr(e)
+            };
+            miniport.init(&(), port.clone()).map_err(wire)?;
+            let NewStream {
+                stream: Mpu401Stream::Render(render),
+                ..
+            } = miniport
+                .new_stream(DmusStreamType::MidiRender, render_pool, clock)
+                .map_err(wire)?
+            else {
+                return Err(EINVAL);
+            };
+            let NewStream {
+                stream: Mpu401Stream::Capture(capture),
+                ..
+            } = miniport
+                .new_stream(DmusStreamType::MidiCapture, capture_pool, clock)
+                .map_err(wire)?
+            else {
+                return Err(EINVAL);
+            };
+            capture
+                .connect_output(port.capture_sink().clone())
+                .map_err(wire)?;
+            let render: Arc<RenderMxf> = render;
+            let capture: Arc<CaptureMxf> = capture;
+            port.set_streams(render, capture);
+            let handler = miniport.irq_handler(&port);
+            let shortname = CString::try_from_fmt(fmt!("DMus MPU-401"))?;
+            let longname = CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
+            let rawmidi = CString::try_from_fmt(fmt!("DMus MPU-401 MIDI"))?;
+            let ops: Arc<dyn RawmidiOps> = port.clone();
+            let make_card = move || {
+                let names = CardNames {
+                    driver: c"DMusMPU401",
+                    shortname: &shortname,
+                    longname: &longname,
+                    rawmidi: &rawmidi,
+                };
+                Card::new(dev, params.index, c"DMusMPU401", crate::module(), &names, ops)
+                    .inspect_err(|e| dev_err!(dev, "cannot create the ALSA card: {:?}\n", e))
+            };
+            Ok(try_pin_init!(Mpu401Device {
+                irq <- pdev.request_threaded_irq_by_index(
+                    irq::Flags::TRIGGER_NONE,
+                    0,
+                    c"snd-dmus-mpu401",
+                    Ok::<_, Error>(handler)
+                ),
+                card: Some(make_card()?),
+                port,
+                miniport,
+                virt,
+            }))
+        })
+    }
+}

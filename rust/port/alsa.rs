@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A small safe layer over ALSA cards and rawmidi devices.
+//!
+//! Linux 7.2 has no Rust ALSA abstraction. This one covers what a rawmidi
+//! driver needs (include/sound/core.h, include/sound/rawmidi.h): a card with
+//! one duplex rawmidi device whose `snd_rawmidi_ops` call a [`RawmidiOps`]
+//! trait object, and [`Substream`] handles with the transmit/receive calls.
+//! The C side (ops tables, field access) is in `rust/glue.c`; the driver code
+//! above this file holds no raw pointers.
+
+use crate::glue::{self, SndCard, SndRawmidi, SndRawmidiSubstream};
+use core::ptr::NonNull;
+use kernel::{device::Device, error::to_result, ffi, prelude::*, sync::Arc, ThisModule};
+
+/// The direction of a substream (`SNDRV_RAWMIDI_STREAM_*`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Output: bytes from applications to the device.
+    Output,
+    /// Input: bytes from the device to applications.
+    Input,
+}
+
+impl Direction {
+    fn from_raw(stream: ffi::c_int) -> Self {
+        if stream == 0 {
+            Direction::Output
+        } else {
+            Direction::Input
+        }
+    }
+}
+
+/// A rawmidi substream, between its `open` and its `close`.
+///
+/// # Invariants
+///
+/// Only the ops callbacks create one, and [`RawmidiOps`] implementations keep
+/// it only until `close` returns for it: while it exists, it points to an open
+/// substream.
+#[derive(Clone, Copy)]
+pub(crate) struct Substream(NonNull<SndRawmidiSubstream>);
+
+// SAFETY: The rawmidi calls below take the substream's own lock and may run in
+// any context.
+unsafe impl Send for Substream {}
+// SAFETY: As above.
+unsafe impl Sync for Substream {}
+
+impl Substream {
+    /// Hands `bytes` received from the device to the applications
+    /// (`snd_rawmidi_receive`); returns how many were taken (the rest were
+    /// dropped and counted as an overrun by ALSA). Any context.
+    pub(crate) fn receive(&self, bytes: &[u8]) -> usize {
+        let count = ffi::c_int::try_from(bytes.len()).unwrap_or(ffi::c_int::MAX);
+        // SAFETY: The type invariant: the substream is open; `bytes` is valid
+        // for `count` bytes.
+        let n = unsafe { glue::snd_rawmidi_receive(self.0.as_ptr(), bytes.as_ptr(), count) };
+        usize::try_from(n).unwrap_or(0)
+    }
+
+    /// Copies pending output bytes into `buf` without consuming them
+    /// (`snd_rawmidi_transmit_peek`); 0 when none wait. Any context.
+    pub(crate) fn transmit_peek(&self, buf: &mut [u8]) -> usize {
+        let count = ffi::c_int::try_from(buf.len()).unwrap_or(ffi::c_int::MAX);
+        // SAFETY: The type invariant: the substream is open; `buf` is valid
+        // for `count` bytes.
+        let n = unsafe { glue::snd_rawmidi_transmit_peek(self.0.as_ptr(), buf.as_mut_ptr(), count) };
+        usize::try_from(n).unwrap_or(0)
+    }
+
+    /// Consumes `count` output bytes returned by [`Self::transmit_peek`]
+    /// (`snd_rawmidi_transmit_ack`). Any context.
+    pub(crate) fn transmit_ack(&self, count: usize) {
+        let count = ffi::c_int::try_from(count).unwrap_or(0);
+        // SAFETY: The type invariant: the substream is open.
+        unsafe { glue::snd_rawmidi_transmit_ack(self.0.as_ptr(), count) };
+    }
+
+    /// Whether no output bytes wait (`snd_rawmidi_transmit_empty`).
+    pub(crate) fn transmit_empty(&self) -> bool {
+        // SAFETY: The type invariant: the substream is open.
+        unsafe { glue::snd_rawmidi_transmit_empty(self.0.as_ptr()) != 0 }
+    }
+}
+
+/// What the rawmidi device's `snd_rawmidi_ops` do.
+pub(crate) trait RawmidiOps: Send + Sync {
+    /// A substream is opened (process context, may sleep). An error is
+    /// returned to the application's `open`.
+    fn open(&self, dir: Direction, substream: Substream) -> Result;
+    /// The substream is closed (process context, may sleep); after this it
+    /// must not be used.
+    fn close(&self, dir: Direction, substream: Substream);
+    /// Start (`up`) or stop moving data; atomic context, must not sleep.
+    fn trigger(&self, dir: Direction, substream: Substream, up: bool);
+    /// Wait until the output written so far has left the device (process
+    /// context, after ALSA's own buffer has drained).
+    fn drain(&self, substream: Substream);
+}
+
+/// Where the C callbacks find the trait object.
+struct OpsHolder {
+    ops: Arc<dyn RawmidiOps>,
+}
+
+/// An ALSA card with one duplex rawmidi device. Dropping it frees the card,
+/// which waits until applications have closed it (`snd_card_free`).
+pub(crate) struct Card {
+    card: NonNull<SndCard>,
+    _rmidi: NonNull<SndRawmidi>,
+    _ops: KBox<OpsHolder>,
+}
+
+// SAFETY: The card is only freed (from any process context) by `drop`.
+unsafe impl Send for Card {}
+// SAFETY: `&self` methods only read the card number.
+unsafe impl Sync for Card {}
+
+/// Names of a card, as ALSA shows them in /proc/asound/cards.
+pub(crate) struct CardNames<'a> {
+    /// `card->driver`.
+    pub(crate) driver: &'a CStr,
+    /// `card->shortname`: the sequencer client's name too.
+    pub(crate) shortname: &'a CStr,
+    /// `card->longname`.
+    pub(crate) longname: &'a CStr,
+    /// The rawmidi device's name.
+    pub(crate) rawmidi: &'a CStr,
+}
+
+impl Card {
+    /// Creates and registers a card for `parent` with slot `index` (-1: the
+    /// first free) and id `id`, and one duplex rawmidi device served by `ops`.
+    ///
+    /// Errors: as `snd_card_new` (`-ENODEV` when no slot is free, `-EBUSY`
+    /// when `index` is taken, `-ENOMEM`), `snd_rawmidi_new` and
+    /// `snd_card_register`.
+    pub(crate) fn new(
+        parent: &Device,
+        index: i32,
+        id: &CStr,
+        module: &'static ThisModule,
+        names: &CardNames<'_>,
+        ops: Arc<dyn RawmidiOps>,
+    ) -> Result<Self> {
+        let holder = KBox::new(OpsHolder { ops }, GFP_KERNEL)?;
+        // `Device` is a transparent wrapper of `Opaque<bindings::device>`
+        // (rust/kernel/device.rs), so this is the `struct device` pointer.
+        let parent_raw = core::ptr::from_ref(parent)
+            .cast_mut()
+            .cast::<kernel::bindings::device>();
+        let mut card = core::ptr::null_mut();
+        // SAFETY: `parent` is a live device; `id` is a C string; `card` is a
+        // valid place for the result.
+        to_result(unsafe {
+            glue::dmus_glue_card_new(
+                parent_raw,
+                index,
+                id.as_char_ptr(),
+                module.as_ptr(),
+                &mut card,
+            )
+        })?;
+        let card = NonNull::new(card).ok_or(ENOMEM)?;
+        let free_on_error = |e: Error| {
+            // SAFETY: `card` was created above and is not registered
+            // anywhere else.
+            unsafe { glue::snd_card_free(card.as_ptr()) };
+            e
+        };
+        // SAFETY: `card` is live; the names are C strings the call copies.
+        unsafe {
+            glue::dmus_glue_card_set_names(
+                card.as_ptr(),
+                names.driver.as_char_ptr(),
+                names.shortname.as_char_ptr(),
+                names.longname.as_char_ptr(),
+            )
+        };
+        let data = core::ptr::from_ref::<OpsHolder>(&holder).cast_mut().cast();
+        let mut rmidi = core::ptr::null_mut();
+        // SAFETY: `card` is live; `data` points to `holder`, which lives as
+        // long as the card (it is freed after the card in `drop`).
+        to_result(unsafe {
+            glue::dmus_glue_rawmidi_new(card.as_ptr(), names.rawmidi.as_char_ptr(), data, &mut rmidi)
+        })
+        .map_err(free_on_error)?;
+        let rmidi = NonNull::new(rmidi).ok_or(ENOMEM).map_err(free_on_error)?;
+        // SAFETY: `card` is live and complete.
+        to_result(unsafe { glue::snd_card_register(card.as_ptr()) }).map_err(free_on_error)?;
+        Ok(Self {
+            card,
+            _rmidi: rmidi,
+            _ops: holder,
+        })
+    }
+
+    /// The card's number (the N of /proc/asound/cardN, hw:N).
+    pub(crate) fn number(&self) -> i32 {
+        // SAFETY: `card` is live until `drop`.
+        unsafe { glue::dmus_glue_card_number(self.card.as_ptr()) }
+    }
+}
+
+impl Drop for Card {
+    fn drop(&mut self) {
+        // SAFETY: `card` is live and owned; `snd_card_free` disconnects it and
+        // waits until every file is closed, so no callback uses `_ops` after.
+        unsafe { glue::snd_card_free(self.card.as_ptr()) };
+    }
+}
+
+/// Recovers the ops from the callbacks' `data`.
+///
+/// # Safety
+///
+/// `data` must be the `OpsHolder` pointer given to `dmus_glue_rawmidi_new`,
+/// whose card is not yet freed.
+unsafe fn ops<'a>(data: *mut ffi::c_void) -> &'a dyn RawmidiOps {
+    // SAFETY: See the function's safety section.
+    let holder = unsafe { &*data.cast::<OpsHolder>() };
+    &*holder.ops
+}
+
+/// `snd_rawmidi_ops.open`, from glue.c.
+///
+/// # Safety
+///
+/// Called by glue.c only, with the card's `data` and an opening substream.
+#[no_mangle]
+unsafe extern "C" fn snd_dmus_rawmidi_open(
+    data: *mut ffi::c_void,
+    substream: *mut SndRawmidiSubstream,
+    stream: ffi::c_int,
+) -> ffi::c_int {
+    let Some(substream) = NonNull::new(substream) else {
+        return EINVAL.to_errno();
+    };
+    // SAFETY: See the function's safety section.
+    match unsafe { ops(data) }.open(Direction::from_raw(stream), Substream(substream)) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `snd_rawmidi_ops.close`, from glue.c.
+///
+/// # Safety
+///
+/// Called by glue.c only, with the card's `data` and a closing substream.
+#[no_mangle]
+unsafe extern "C" fn snd_dmus_rawmidi_close(
+    data: *mut ffi::c_void,
+    substream: *mut SndRawmidiSubstream,
+    stream: ffi::c_int,
+) -> ffi::c_int {
+    if let Some(substream) = NonNull::new(substream) {
+        // SAFETY: See the function's safety section.
+        unsafe { ops(data) }.close(Direction::from_raw(stream), Substream(substream));
+    }
+    0
+}
+
+/// `snd_rawmidi_ops.trigger`, from glue.c.
+///
+/// # Safety
+///
+/// Called by glue.c only, with the card's `data` and an open substream.
+#[no_mangle]
+unsafe extern "C" fn snd_dmus_rawmidi_trigger(
+    data: *mut ffi::c_void,
+    substream: *mut SndRawmidiSubstream,
+    stream: ffi::c_int,
+    up: ffi::c_int,
+) {
+    if let Some(substream) = NonNull::new(substream) {
+        // SAFETY: See the function's safety section.
+        unsafe { ops(data) }.trigger(Direction::from_raw(stream), Substream(substream), up != 0);
+    }
+}
+
+/// `snd_rawmidi_ops.drain` (output only), from glue.c.
+///
+/// # Safety
+///
+/// Called by glue.c only, with the card's `data` and an open substream.
+#[no_mangle]
+unsafe extern "C" fn snd_dmus_rawmidi_drain(
+    data: *mut ffi::c_void,
+    substream: *mut SndRawmidiSubstream,
+) {
+    if let Some(substream) = NonNull::new(substream) {
+        // SAFETY: See the function's safety section.
+        unsafe { ops(data) }.drain(Substream(substream));
+    }
+}

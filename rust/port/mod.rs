@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The DMus port driver on ALSA: what Windows' `IPortDMus` owns.
+//!
+//! The port owns the ALSA side (one rawmidi device, duplex), the master clock,
+//! the render allocator, the sequencer, the render-side parser (rawmidi bytes
+//! to events) and the capture sink (events to rawmidi bytes). The miniport
+//! owns the chip and its two streams.
+//!
+//! Render: rawmidi `trigger(up)` schedules the service group's tasklet; the
+//! tasklet runs [`Port::request_service`], which peeks bytes from the output
+//! substream while the render pool has room, parses them into events, queues
+//! them in the sequencer (immediate: rawmidi has no presentation times) and
+//! hands what is due to the render stream with `put_message`. The pool is the
+//! flow control: bytes stay in ALSA's buffer while the chip is behind.
+//!
+//! Capture: the same tasklet calls the capture stream's `put_message(None)`
+//! ("pull now"); the stream parses the bytes the IRQ stamped and passes the
+//! events to the port's [`CaptureSink`], which packs them back into bytes
+//! (running status preserved) for `snd_rawmidi_receive`.
+
+pub(crate) mod alsa;
+pub(crate) mod clock;
+pub(crate) mod irqlock;
+pub(crate) mod pool;
+pub(crate) mod service;
+pub(crate) mod tasklet;
+pub(crate) mod timer;
+
+use crate::dmus::{
+    Error as DmusError, EventChain, KsState, MasterClock, Mxf, Packer, Parser, PortDMus,
+    RunningStatus, Sequencer, ServiceGroup, ServiceSink,
+};
+use alsa::{Direction, RawmidiOps, Substream};
+use clock::KernelClock;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use irqlock::{new_spinlock_irq, SpinLockIrq};
+use kernel::{
+    prelude::*,
+    sync::Arc,
+    time::{delay::fsleep, Delta},
+};
+use pool::KPool;
+use service::KernelServiceGroup;
+
+/// The channel group of everything on the one MPU-401 cable (1-based).
+pub(crate) const CHANNEL_GROUP: u16 = 1;
+/// Render events kept free for the parser to finish a message.
+const RENDER_RESERVE: usize = 8;
+/// How long `drain` waits for the chip to take the output, at most.
+const DRAIN_TIMEOUT_MS: u32 = 10_000;
+
+/// A render stream as the port sees it.
+pub(crate) type RenderMxf = dyn Mxf<Pool = KPool, Output = ()> + Send + Sync;
+/// A capture stream as the port sees it.
+pub(crate) type CaptureMxf = dyn Mxf<Pool = KPool, Output = Arc<CaptureSink>> + Send + Sync;
+
+/// Converts a core error to a kernel one.
+pub(crate) fn kerr(e: DmusError) -> Error {
+    Error::from_errno(e.to_errno())
+}
+
+struct RenderFeed {
+    output: Option<Substream>,
+    parser: Parser<KPool>,
+    sequencer: Sequencer<KPool>,
+}
+
+struct Streams {
+    group: Option<Arc<KernelServiceGroup>>,
+    render: Option<Arc<RenderMxf>>,
+    capture: Option<Arc<CaptureMxf>>,
+}
+
+/// The port driver of one device.
+#[pin_data]
+pub(crate) struct Port {
+    clock: KernelClock,
+    render_pool: KPool,
+    #[pin]
+    feed: SpinLockIrq<RenderFeed>,
+    #[pin]
+    streams: SpinLockIrq<Streams>,
+    output_up: AtomicBool,
+    capture_sink: Arc<CaptureSink>,
+}
+
+impl Port {
+    /// Creates the port with a render pool of `events` events and `buffers`
+    /// SysEx buffers of `buffer_size` bytes. `-ENOMEM` on allocation failure.
+    pub(crate) fn new(
+        clock: KernelClock,
+        render_pool: KPool,
+        capture_sink: Arc<CaptureSink>,
+    ) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                clock,
+                feed <- new_spinlock_irq!(
+                    RenderFeed {
+                        output: None,
+                        parser: Parser::new(render_pool.clone(), CHANNEL_GROUP),
+                        sequencer: Sequencer::new(render_pool.clone()),
+                    },
+                    c"dmus_port_feed"
+                ),
+                streams <- new_spinlock_irq!(
+                    Streams { group: None, render: None, capture: None },
+                    c"dmus_port_streams"
+                ),
+                render_pool,
+                output_up: AtomicBool::new(false),
+                capture_sink,
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// The master clock.
+    pub(crate) fn clock(&self) -> KernelClock {
+        self.clock
+    }
+
+    /// The render allocator.
+    pub(crate) fn render_pool(&self) -> &KPool {
+        &self.render_pool
+    }
+
+    /// The capture sink the capture stream delivers to.
+    pub(crate) fn capture_sink(&self) -> &Arc<CaptureSink> {
+        &self.capture_sink
+    }
+
+    /// Attaches the miniport's streams (after `MiniportDMus::new_stream`).
+    pub(crate) fn set_streams(&self, render: Arc<RenderMxf>, capture: Arc<CaptureMxf>) {
+        let mut streams = self.streams.lock();
+        streams.render = Some(render);
+        streams.capture = Some(capture);
+    }
+
+    /// Teardown, after the card is gone: stops the streams and drops every
+    /// reference between port, group and streams. Process context.
+    pub(crate) fn shutdown(&self) {
+        let (group, render, capture) = {
+            let mut streams = self.streams.lock();
+            (
+                streams.group.take(),
+                streams.render.take(),
+                streams.capture.take(),
+            )
+        };
+        if let Some(render) = &render {
+            let _ = render.set_state(KsState::Stop);
+        }
+        if let Some(capture) = &capture {
+            let _ = capture.set_state(KsState::Stop);
+            let _ = capture.disconnect_output(&self.capture_sink);
+        }
+        if let Some(group) = &group {
+            group.clear();
+        }
+        let leftover = {
+            let mut feed = self.feed.lock();
+            feed.parser.reset();
+            feed.sequencer.drain_all()
+        };
+        drop(leftover);
+    }
+
+    fn group(&self) -> Option<Arc<KernelServiceGroup>> {
+        self.streams.lock().group.clone()
+    }
+
+    fn render_stream(&self) -> Option<Arc<RenderMxf>> {
+        self.streams.lock().render.clone()
+    }
+
+    /// Moves output bytes from ALSA to the render stream. Softirq (tasklet).
+    fn pump_render(&self) {
+        let Some(render) = self.render_stream() else {
+            return;
+        };
+        let now = self.clock.get_time();
+        let due = {
+            let mut guard = self.feed.lock();
+            let feed = &mut *guard;
+            if let (Some(output), true) = (feed.output, self.output_up.load(Ordering::Acquire)) {
+                let mut buf = [0u8; 32];
+                while self.render_pool.free_events() > RENDER_RESERVE
+                    && self.render_pool.free_buffers() > 0
+                {
+                    let n = output.transmit_peek(&mut buf);
+                    if n == 0 {
+                        break;
+                    }
+                    let sequencer = &mut feed.sequencer;
+                    feed.parser.feed(&buf[..n], now, |event| {
+                        // A full sequencer gives the event back; dropping it
+                        // returns it to the pool (counted by the parser's pool).
+                        let _ = sequencer.insert_immediate(event);
+                    });
+                    output.transmit_ack(n);
+                }
+                // A SysEx waiting for more bytes goes out as far as it came.
+                if feed.parser.is_mid_message() {
+                    let sequencer = &mut feed.sequencer;
+                    feed.parser.flush(|event| {
+                        let _ = sequencer.insert_immediate(event);
+                    });
+                }
+            }
+            feed.sequencer.pop_due(now)
+        };
+        let chain = if due.is_empty() { None } else { Some(due) };
+        let _ = render.put_message(chain);
+    }
+
+    /// Lets the capture stream deliver what the IRQ collected. Softirq.
+    fn pull_capture(&self) {
+        let capture = self.streams.lock().capture.clone();
+        if let Some(capture) = capture {
+            let _ = capture.put_message(None);
+        }
+    }
+}
+
+impl PortDMus for Port {
+    type ServiceGroup = Arc<KernelServiceGroup>;
+
+    /// `IPortDMus::Notify`: schedules the group's tasklet (the registered
+    /// group when `None`). Any context, hard IRQ included.
+    fn notify(&self, group: Option<&Arc<KernelServiceGroup>>) {
+        match group {
+            Some(group) => group.request_service(),
+            None => {
+                if let Some(group) = self.group() {
+                    group.request_service();
+                }
+            }
+        }
+    }
+
+    /// `IPortDMus::RegisterServiceGroup`: the port serves its render and
+    /// capture paths from this group. Process context.
+    fn register_service_group(
+        &self,
+        group: &Arc<KernelServiceGroup>,
+    ) -> core::result::Result<(), DmusError> {
+        self.streams.lock().group = Some(group.clone());
+        Ok(())
+    }
+}
+
+impl PortDMus for Arc<Port> {
+    type ServiceGroup = Arc<KernelServiceGroup>;
+
+    fn notify(&self, group: Option<&Arc<KernelServiceGroup>>) {
+        (**self).notify(group)
+    }
+
+    fn register_service_group(
+        &self,
+        group: &Arc<KernelServiceGroup>,
+    ) -> core::result::Result<(), DmusError> {
+        (**self).register_service_group(group)
+    }
+}
+
+/// The port as a member of its service group.
+pub(crate) struct PortService(pub(crate) Arc<Port>);
+
+impl ServiceSink for PortService {
+    fn request_service(&self) {
+        self.0.pull_capture();
+        self.0.pump_render();
+    }
+}
+
+impl ServiceGroup for Arc<KernelServiceGroup> {
+    type Member = service::Member;
+
+    fn add_member(&self, member: service::Member) -> core::result::Result<(), DmusError> {
+        (**self).add_member(member)
+    }
+
+    fn remove_member(&self, member: &service::Member) {
+        (**self).remove_member(member)
+    }
+}
+
+impl ServiceSink for Arc<KernelServiceGroup> {
+    fn request_service(&self) {
+        (**self).request_service()
+    }
+}
+
+impl RawmidiOps for Port {
+    fn open(&self, dir: Direction, substream: Substream) -> Result {
+        match dir {
+            Direction::Output => {
+                self.feed.lock().output = Some(substream);
+                if let Some(render) = self.render_stream() {
+                    render.set_state(KsState::Run).map_err(kerr)?;
+                }
+            }
+            Direction::Input => {
+                self.capture_sink.attach(substream);
+                let capture = self.streams.lock().capture.clone();
+                if let Some(capture) = capture {
+                    capture.set_state(KsState::Run).map_err(kerr)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&self, dir: Direction, _substream: Substream) {
+        match dir {
+            Direction::Output => {
+                self.output_up.store(false, Ordering::Release);
+                let leftover = {
+                    let mut feed = self.feed.lock();
+                    feed.output = None;
+                    feed.parser.reset();
+                    feed.sequencer.drain_all()
+                };
+                drop(leftover);
+                if let Some(render) = self.render_stream() {
+                    let _ = render.set_state(KsState::Stop);
+                }
+            }
+            Direction::Input => {
+                let capture = self.streams.lock().capture.clone();
+                if let Some(capture) = capture {
+                    let _ = capture.set_state(KsState::Stop);
+                }
+                self.capture_sink.detach();
+            }
+        }
+    }
+
+    fn trigger(&self, dir: Direction, _substream: Substream, up: bool) {
+        match dir {
+            Direction::Output => {
+                self.output_up.store(up, Ordering::Release);
+                if up {
+                    self.notify(None);
+                }
+            }
+            Direction::Input => self.capture_sink.set_up(up),
+        }
+    }
+
+    fn drain(&self, substream: Substream) {
+        // Everything the port took from ALSA is back in the pool once the
+        // render stream has written it to the chip.
+        let mut waited = 0;
+        while waited < DRAIN_TIMEOUT_MS
+            && !(substream.transmit_empty() && self.render_pool.is_full())
+        {
+            self.notify(None);
+            fsleep(Delta::from_millis(1));
+            waited += 1;
+        }
+    }
+}
+
+struct CaptureState {
+    input: Option<Substream>,
+    packer: Packer,
+}
+
+/// The capture sink: events from the capture stream to rawmidi bytes.
+#[pin_data]
+pub(crate) struct CaptureSink {
+    #[pin]
+    state: SpinLockIrq<CaptureState>,
+    up: AtomicBool,
+    /// Bytes handed to ALSA.
+    pub(crate) delivered: AtomicU64,
+    /// Bytes dropped because nobody was reading, or ALSA's buffer was full.
+    pub(crate) discarded: AtomicU64,
+}
+
+impl CaptureSink {
+    /// Creates the sink; `-ENOMEM` on allocation failure.
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                state <- new_spinlock_irq!(
+                    CaptureState { input: None, packer: Packer::new(RunningStatus::Preserve) },
+                    c"dmus_capture_sink"
+                ),
+                up: AtomicBool::new(false),
+                delivered: AtomicU64::new(0),
+                discarded: AtomicU64::new(0),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn attach(&self, substream: Substream) {
+        let mut state = self.state.lock();
+        state.input = Some(substream);
+        state.packer.reset();
+    }
+
+    fn detach(&self) {
+        self.up.store(false, Ordering::Release);
+        self.state.lock().input = None;
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::Release);
+    }
+}
+
+impl Mxf for CaptureSink {
+    type Pool = KPool;
+    type Output = ();
+
+    fn set_state(&self, _state: KsState) -> core::result::Result<(), DmusError> {
+        Ok(())
+    }
+
+    /// Packs each event (running status as received) into rawmidi bytes.
+    /// Softirq. The chain goes back to its pool.
+    fn put_message(&self, chain: Option<EventChain<KPool>>) -> core::result::Result<(), DmusError> {
+        let Some(chain) = chain else {
+            return Ok(());
+        };
+        let mut guard = self.state.lock();
+        let state = &mut *guard;
+        let input = state.input.filter(|_| self.up.load(Ordering::Acquire));
+        for event in chain.iter() {
+            let mut buf = [0u8; 64];
+            loop {
+                let packed = state.packer.pack_event(&event, &mut buf);
+                let bytes = &buf[..packed.written];
+                match input {
+                    Some(input) => {
+                        let taken = input.receive(bytes);
+                        self.delivered.fetch_add(taken as u64, Ordering::Relaxed);
+                        self.discarded
+                            .fetch_add((bytes.len() - taken) as u64, Ordering::Relaxed);
+                    }
+                    None => {
+                        self.discarded.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    }
+                }
+                if packed.done {
+                    break;
+                }
+            }
+        }
+        drop(guard);
+        drop(chain);
+        Ok(())
+    }
+
+    fn connect_output(&self, _sink: ()) -> core::result::Result<(), DmusError> {
+        Err(DmusError::InvalidArgument)
+    }
+
+    fn disconnect_output(&self, _sink: &()) -> core::result::Result<(), DmusError> {
+        Err(DmusError::InvalidArgument)
+    }
+}

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The virtual MPU-401: a register-level model of the chip in UART mode, with
+//! a MIDI cable from its OUT to its IN.
+//!
+//! QEMU emulates no MPU-401, so the module carries one. The driver binds it
+//! like real hardware: the same [`Mpu401Io`] register trait, and an interrupt
+//! from a simulated IRQ domain (`irq_domain_create_sim`), requested through the
+//! platform device's IRQ resource.
+//!
+//! - Data port read: the next byte of the input FIFO. Write: into the output
+//!   (TX) FIFO; a write while it is full is dropped and counted.
+//! - Status: [`RX_EMPTY`] while the input FIFO is empty, [`TX_FULL`] while the
+//!   TX FIFO holds `tx_depth` bytes.
+//! - Commands: `RESET` clears both FIFOs and leaves UART mode, answering
+//!   [`ACK`] unless it was in UART mode; `ENTER_UART` answers [`ACK`]; other
+//!   commands are answered in intelligent mode and ignored in UART mode.
+//! - The wire: each TX byte takes `byte_ns` (320 us: 10 bits at 31250 baud)
+//!   on an hrtimer, then lands in the input FIFO (an overrun when it is full)
+//!   and raises the interrupt. `byte_ns == 0` delivers at once.
+//!
+//! Locking: the state is touched from the wire hrtimer (hard IRQ), the IRQ
+//! handler (hard IRQ), the render path (softirq, hard IRQ) and process
+//! context, hence a [`SpinLockIrq`]. The timer handle is only replaced by the
+//! (serialised) writer, never dropped under the lock: dropping it cancels the
+//! timer and may wait for a running callback, which takes the lock.
+
+pub(crate) mod simirq;
+
+use crate::mpu401::regs::{Mpu401Io, ACK, ENTER_UART, RESET, RX_EMPTY, TX_FULL};
+use crate::port::irqlock::{new_spinlock_irq, SpinLockIrq};
+use kernel::{
+    impl_has_hr_timer,
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+    time::{
+        hrtimer::{
+            ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
+            HrTimerRestart, RelativeMode,
+        },
+        Delta, Instant, Monotonic,
+    },
+};
+
+/// The largest FIFO depth, bytes.
+pub(crate) const FIFO_MAX: usize = 256;
+/// Entries kept in the wire log (the newest win).
+pub(crate) const WIRE_LOG_LEN: usize = 1024;
+
+/// Parameters of one virtual MPU-401.
+#[derive(Clone, Copy)]
+pub(crate) struct VirtParams {
+    /// Time one byte takes on the wire, nanoseconds (0: instant).
+    pub(crate) byte_ns: u64,
+    /// Output FIFO depth, bytes (1..=[`FIFO_MAX`]).
+    pub(crate) tx_depth: usize,
+    /// Input FIFO depth, bytes (1..=[`FIFO_MAX`]).
+    pub(crate) rx_depth: usize,
+}
+
+impl VirtParams {
+    /// The wire time of one byte at `baud` (10 bits a byte); 0 for `baud == 0`.
+    pub(crate) fn byte_ns_at(baud: u32) -> u64 {
+        if baud == 0 {
+            0
+        } else {
+            10_000_000_000 / u64::from(baud)
+        }
+    }
+}
+
+/// A byte FIFO of a fixed depth.
+struct Fifo {
+    buf: [u8; FIFO_MAX],
+    head: usize,
+    len: usize,
+    depth: usize,
+}
+
+impl Fifo {
+    fn new(depth: usize) -> Self {
+        Self {
+            buf: [0; FIFO_MAX],
+            head: 0,
+            len: 0,
+            depth: depth.clamp(1, FIFO_MAX),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn is_full(&self) -> bool {
+        self.len >= self.depth
+    }
+
+    fn push(&mut self, byte: u8) -> bool {
+        if self.is_full() {
+            return false;
+        }
+        self.buf[(self.head + self.len) % FIFO_MAX] = byte;
+        self.len += 1;
+        true
+    }
+
+    fn pop(&mut self) -> Option<u8> {
+        if self.len == 0 {
+            return None;
+        }
+        let byte = self.buf[self.head];
+        self.head = (self.head + 1) % FIFO_MAX;
+        self.len -= 1;
+        Some(byte)
+    }
+
+    fn clear(&mut self) {
+        self.head = 0;
+        self.len = 0;
+    }
+}
+
+/// What crossed the wire and what went wrong, since the device was created.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Counters {
+    /// Bytes written to the data port and accepted into the TX FIFO.
+    pub(crate) bytes_out: u64,
+    /// Bytes that crossed the wire.
+    pub(crate) bytes_wire: u64,
+    /// Bytes read from the data port by the driver.
+    pub(crate) bytes_in: u64,
+    /// Bytes lost because the input FIFO was full when they arrived.
+    pub(crate) overruns: u64,
+    /// Bytes written while `TX_FULL` was set, lost.
+    pub(crate) dropped: u64,
+    /// Commands written.
+    pub(crate) commands: u64,
+}
+
+/// One byte on the wire: when it arrived (ns since the device was created).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct WireEntry {
+    /// Arrival time at IN, nanoseconds since creation.
+    pub(crate) time_ns: u64,
+    /// The byte.
+    pub(crate) byte: u8,
+}
+
+struct State {
+    tx: Fifo,
+    rx: Fifo,
+    uart: bool,
+    timer_active: bool,
+    timer: Option<ArcHrTimerHandle<VirtMpu401>>,
+    counters: Counters,
+    /// A ring of [`WIRE_LOG_LEN`] entries, allocated up front.
+    log: KVec<WireEntry>,
+    log_next: usize,
+}
+
+impl State {
+    /// A byte arrives at IN: log it and queue it in the input FIFO.
+    fn arrive(&mut self, byte: u8, time_ns: u64) {
+        self.counters.bytes_wire += 1;
+        if let Some(entry) = self.log.get_mut(self.log_next % WIRE_LOG_LEN) {
+            *entry = WireEntry { time_ns, byte };
+        }
+        self.log_next = self.log_next.wrapping_add(1);
+        if !self.rx.push(byte) {
+            self.counters.overruns += 1;
+        }
+    }
+
+    /// The chip answers a command with ACK.
+    fn ack(&mut self) {
+        if !self.rx.push(ACK) {
+            self.counters.overruns += 1;
+        }
+    }
+}
+
+/// One virtual MPU-401.
+#[pin_data]
+pub(crate) struct VirtMpu401 {
+    #[pin]
+    timer: HrTimer<Self>,
+    #[pin]
+    state: SpinLockIrq<State>,
+    params: VirtParams,
+    irq: u32,
+    created: Instant<Monotonic>,
+}
+
+impl_has_hr_timer! {
+    impl HasHrTimer<Self> for VirtMpu401 {
+        mode: RelativeMode<Monotonic>, field: self.timer
+    }
+}
+
+impl VirtMpu401 {
+    /// Creates the model; it raises Linux IRQ `irq` (a simulated line).
+    /// `-ENOMEM` if it cannot be allocated.
+    pub(crate) fn new(params: VirtParams, irq: u32) -> Result<Arc<Self>> {
+        let mut log = KVec::with_capacity(WIRE_LOG_LEN, GFP_KERNEL)?;
+        for _ in 0..WIRE_LOG_LEN {
+            log.push(WireEntry::default(), GFP_KERNEL)?;
+        }
+        Arc::pin_init(
+            pin_init!(Self {
+                timer <- HrTimer::new(),
+                state <- new_spinlock_irq!(
+                    State {
+                        tx: Fifo::new(params.tx_depth),
+                        rx: Fifo::new(params.rx_depth),
+                        uart: false,
+                        timer_active: false,
+                        timer: None,
+                        counters: Counters::default(),
+                        log,
+                        log_next: 0,
+                    },
+                    c"virt_mpu401_state"
+                ),
+                params,
+                irq,
+                created: Instant::now(),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// The counters.
+    pub(crate) fn counters(&self) -> Counters {
+        self.state.lock().counters
+    }
+
+    /// Whether the model is in UART mode.
+    pub(crate) fn uart_mode(&self) -> bool {
+        self.state.lock().uart
+    }
+
+    /// Bytes waiting in the TX FIFO (not yet on the wire).
+    pub(crate) fn tx_pending(&self) -> usize {
+        self.state.lock().tx.len
+    }
+
+    /// Copies the wire log, oldest first, into `out`; returns how many.
+    pub(crate) fn wire_log(&self, out: &mut KVec<WireEntry>) -> Result<usize> {
+        let state = self.state.lock();
+        let total = state.log_next;
+        let n = total.min(WIRE_LOG_LEN);
+        let first = total - n;
+        out.clear();
+        out.reserve(n, GFP_ATOMIC)?;
+        for i in first..total {
+            if let Some(entry) = state.log.get(i % WIRE_LOG_LEN) {
+                out.push(*entry, GFP_ATOMIC)?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Stops the wire: cancels the timer and drops its handle (which holds a
+    /// reference to the model). Call when the device goes away; process context.
+    pub(crate) fn shutdown(&self) {
+        let handle = {
+            let mut state = self.state.lock();
+            state.tx.clear();
+            state.timer.take()
+        };
+        drop(handle);
+    }
+
+    fn now_ns(&self) -> u64 {
+        let ns = Instant::<Monotonic>::now() - self.created;
+        u64::try_from(ns.as_nanos()).unwrap_or(0)
+    }
+
+    fn raise(&self) {
+        simirq::raise(self.irq);
+    }
+}
+
+impl HrTimerCallback for VirtMpu401 {
+    type Pointer<'a> = Arc<Self>;
+
+    /// One byte crosses the wire; runs in hard-IRQ context.
+    fn run(this: ArcBorrow<'_, Self>, mut ctx: HrTimerCallbackContext<'_, Self>) -> HrTimerRestart {
+        let now = this.now_ns();
+        let (arrived, more) = {
+            let mut state = this.state.lock();
+            let arrived = match state.tx.pop() {
+                Some(byte) => {
+                    state.arrive(byte, now);
+                    true
+                }
+                None => false,
+            };
+            let more = !state.tx.is_empty();
+            if !more {
+                state.timer_active = false;
+            }
+            (arrived, more)
+        };
+        if arrived {
+            this.raise();
+        }
+        if more {
+            ctx.forward_now(Delta::from_nanos(this.params.byte_ns as i64));
+            HrTimerRestart::Restart
+        } else {
+            HrTimerRestart::NoRestart
+        }
+    }
+}
+
+/// The register interface of a [`VirtMpu401`], as the driver sees it.
+pub(crate) struct VirtIo(pub(crate) Arc<VirtMpu401>);
+
+impl Mpu401Io for VirtIo {
+    fn read_data(&self) -> u8 {
+        let mut state = self.0.state.lock();
+        match state.rx.pop() {
+            Some(byte) => {
+                state.counters.bytes_in += 1;
+                byte
+            }
+            None => 0xff,
+        }
+    }
+
+    fn write_data(&self, byte: u8) {
+        let model = &self.0;
+        if model.params.byte_ns == 0 {
+            let now = model.now_ns();
+            {
+                let mut state = model.state.lock();
+                state.counters.bytes_out += 1;
+                state.arrive(byte, now);
+            }
+            model.raise();
+            return;
+        }
+        let old = {
+            let mut state = model.state.lock();
+            if !state.tx.push(byte) {
+                state.counters.dropped += 1;
+                return;
+            }
+            state.counters.bytes_out += 1;
+            if state.timer_active {
+                return;
+            }
+            state.timer_active = true;
+            state.timer.take()
+        };
+        // The timer is idle (a finishing callback is waited for here), so
+        // cancelling through the old handle cannot stop the new start.
+        drop(old);
+        let handle = model
+            .clone()
+            .start(Delta::from_nanos(model.params.byte_ns as i64));
+        model.state.lock().timer = Some(handle);
+    }
+
+    fn read_status(&self) -> u8 {
+        let state = self.0.state.lock();
+        let mut status = 0;
+        if state.rx.is_empty() {
+            status |= RX_EMPTY;
+        }
+        if state.tx.is_full() {
+            status |= TX_FULL;
+        }
+        status
+    }
+
+    fn write_command(&self, cmd: u8) {
+        let acked = {
+            let mut state = self.0.state.lock();
+            state.counters.commands += 1;
+            match cmd {
+                RESET => {
+                    state.tx.clear();
+                    state.rx.clear();
+                    let was_uart = state.uart;
+                    state.uart = false;
+                    if !was_uart {
+                        state.ack();
+                    }
+                    !was_uart
+                }
+                ENTER_UART if !state.uart => {
+                    state.uart = true;
+                    state.ack();
+                    true
+                }
+                _ if !state.uart => {
+                    state.ack();
+                    true
+                }
+                _ => false,
+            }
+        };
+        if acked {
+            self.0.raise();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by run.sh and check.sh: brings the machine up to date (set-up,
+# kernel, module, tools, selftests) and fills a guest staging directory.
+
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# Sets KBUILD and builds everything the VM needs.
+build_all() {
+	phase setup bash "$TOP/scripts/setup.sh"
+	KBUILD=$(bash "$TOP/scripts/kernel.sh")
+	log "kernel: $(cat "$KBUILD/kernelrelease") ($KBUILD)"
+	phase module make -C "$TOP" --no-print-directory KDIR="$KBUILD" modules
+	phase tools cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" -p midicmp
+	mkdir -p "$DMUS_CACHE/selftests"
+	phase selftests-build make -C "$TOP/selftests" --no-print-directory -s \
+		KSRC="$DMUS_CACHE/src/linux" KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests"
+}
+
+# Fills staging directory $1 (the guest's /opt/dmus) with the module, the
+# selftests, the tools and the MIDI files.
+stage_guest() {
+	local stage=$1
+	mkdir -p "$stage/midi"
+	cp "$TOP/snd-dmus-mpu401.ko" "$stage/"
+	make -C "$TOP/selftests" --no-print-directory -s KSRC="$DMUS_CACHE/src/linux" \
+		KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests" INSTALL_PATH="$stage/selftests" install_collection
+	install -m 0755 "$TOP/rust/target/release/midicmp" "$stage/midicmp"
+	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
+	cp /usr/share/games/openttd/baseset/openmsx/*.mid "$stage/midi/" 2>/dev/null || true
+	cp /usr/share/doc/csound-doc/html/examples/*.mid "$stage/midi/" 2>/dev/null || true
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Configures and builds the Linux 7.2 kernel the module and the VM use:
+# tinyconfig + scripts/kernel.config, LLVM 19, Rust. The build lives in
+# $DMUS_CACHE/build-<key>, keyed by the kernel version, the fragment and the
+# toolchain versions; an unchanged key reuses the finished build.
+#
+# Prints the build directory (the KDIR for the module) on stdout.
+
+. "$(dirname "$0")/common.sh"
+
+SRC=$DMUS_CACHE/src/linux
+[ -f "$SRC/Makefile" ] || die "no kernel source in $SRC: run scripts/setup.sh"
+
+key=$( {
+	cat "$DMUS_CACHE/src/VERSION"
+	cat "$TOP/scripts/kernel.config"
+	rustc --version
+	bindgen --version
+	clang$LLVM_SUFFIX --version | head -n1
+} | sha256sum | cut -c1-12)
+BUILD=$DMUS_CACHE/build-$key
+KMAKE=(make -C "$SRC" O="$BUILD" ARCH=x86_64 LLVM=$LLVM_SUFFIX -j"$(nproc)")
+
+configure() {
+	mkdir -p "$BUILD"
+	"${KMAKE[@]}" -s rustavailable
+	"${KMAKE[@]}" -s tinyconfig
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" \
+		"$TOP/scripts/kernel.config" >/dev/null
+	"${KMAKE[@]}" -s olddefconfig
+	# Every option the fragment sets must have survived olddefconfig.
+	local missing=0 line
+	while read -r line; do
+		case $line in
+		CONFIG_*=n) grep -qx "# ${line%=n} is not set" "$BUILD/.config" ||
+			grep -qx "${line%=n}=n" "$BUILD/.config" || { log "not off: $line"; missing=1; } ;;
+		CONFIG_*=*) grep -qx "$line" "$BUILD/.config" || { log "not set: $line"; missing=1; } ;;
+		esac
+	done < <(grep -E '^CONFIG_' "$TOP/scripts/kernel.config")
+	[ $missing -eq 0 ] || die "the kernel configuration lost options of scripts/kernel.config"
+}
+
+build() {
+	"${KMAKE[@]}" -s bzImage modules
+	rm -rf "$BUILD/modroot"
+	"${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/modroot" modules_install >/dev/null
+	"${KMAKE[@]}" -s INSTALL_HDR_PATH="$BUILD/usr" headers_install >/dev/null
+	"${KMAKE[@]}" -s kernelrelease >"$BUILD/kernelrelease"
+}
+
+if [ ! -f "$BUILD/.dmus-built" ]; then
+	log "building kernel $(cat "$DMUS_CACHE/src/VERSION") in $BUILD (about 20 minutes on 2 cores)"
+	phase kernel-config configure
+	phase kernel-build build
+	touch "$BUILD/.dmus-built"
+else
+	log "kernel $(cat "$BUILD/kernelrelease") cached in $BUILD"
+fi
+ln -sfn "$BUILD" "$DMUS_CACHE/kernel"
+echo "$BUILD"

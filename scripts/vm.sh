@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boots the cached kernel in QEMU (TCG) with the base guest image plus a
+# staging directory, runs the staging directory's run.sh inside, and exits
+# with its exit status. The serial log is kept in $DMUS_CACHE/logs/.
+#
+# Usage: scripts/vm.sh STAGE_DIR [TIMEOUT_SECONDS]
+#   STAGE_DIR/run.sh  the command to run in the guest (as /opt/dmus/run.sh)
+#   STAGE_DIR/*       everything else lands in the guest's /opt/dmus/
+# Exit status: the guest command's, or 125 when the guest did not report one
+# (a panic, a hang past the timeout).
+
+. "$(dirname "$0")/common.sh"
+
+STAGE=${1:?usage: vm.sh STAGE_DIR [TIMEOUT_SECONDS]}
+TIMEOUT=${2:-600}
+[ -f "$STAGE/run.sh" ] || die "$STAGE/run.sh: no such file"
+BUILD=$(readlink -f "$DMUS_CACHE/kernel")
+[ -f "$BUILD/.dmus-built" ] || die "no kernel built: run scripts/kernel.sh"
+BASE=$("$TOP/scripts/initramfs.sh" "$BUILD")
+
+mkdir -p "$DMUS_CACHE/logs"
+LOG=$DMUS_CACHE/logs/vm-$(date +%Y%m%d-%H%M%S)-$$.log
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/root/opt"
+cp -a "$STAGE" "$work/root/opt/dmus"
+# The kernel unpacks concatenated cpio archives in order: the stage lands on
+# top of the base image.
+{
+	cat "$BASE"
+	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1)
+} >"$work/initrd.cpio.gz"
+
+set +e
+timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 1 -m 1024 \
+	-nographic -no-reboot -monitor none -serial stdio \
+	-kernel "$BUILD/arch/x86/boot/bzImage" -initrd "$work/initrd.cpio.gz" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 ${DMUS_APPEND:-}" \
+	${DMUS_QEMU_ARGS:-} </dev/null | tee "$LOG" | sed -u -e '1,/Booting from ROM/d' -e '/^DMUS-EXIT=/d'
+set -e
+rc=$(grep -a -o '^DMUS-EXIT=[0-9]*' "$LOG" | tail -n1 | cut -d= -f2)
+if [ -z "$rc" ]; then
+	log "the guest reported no exit status (panic or timeout); serial log: $LOG"
+	exit 125
+fi
+exit "$rc"

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the snd-dmus-mpu401 selftests: loading and unloading the
+ * module with finit_module(2)/delete_module(2) so that tests see the errno
+ * the kernel returns, and reading the kernel log.
+ */
+#ifndef DMUS_LIB_H
+#define DMUS_LIB_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define DMUS_MODNAME "snd_dmus_mpu401"
+
+/* Path of the module file: $DMUS_MODULE or the guest's default. */
+static inline const char *dmus_module_path(void)
+{
+	const char *p = getenv("DMUS_MODULE");
+
+	return p ? p : "/opt/dmus/snd-dmus-mpu401.ko";
+}
+
+/* Loads what the module depends on (ALSA's rawmidi and sequencer bridge). */
+static inline void dmus_load_deps(void)
+{
+	if (system("modprobe -a snd-rawmidi snd-seq-midi 2>/dev/null"))
+		fprintf(stderr, "# modprobe snd-rawmidi snd-seq-midi failed\n");
+}
+
+/* Loads the module with @params; returns 0 or -errno. */
+static inline int dmus_load(const char *params)
+{
+	int fd = open(dmus_module_path(), O_RDONLY | O_CLOEXEC);
+	int ret, err;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params, 0);
+	err = errno;
+	close(fd);
+	return ret ? -err : 0;
+}
+
+/* Unloads the module; returns 0 or -errno (-ENOENT when not loaded). */
+static inline int dmus_unload(void)
+{
+	return syscall(__NR_delete_module, DMUS_MODNAME, O_NONBLOCK) ? -errno : 0;
+}
+
+/* Whether /proc/modules lists the module. */
+static inline bool dmus_loaded(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, DMUS_MODNAME " ", strlen(DMUS_MODNAME) + 1))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* Empties the kernel log buffer, so that later checks see only new lines. */
+static inline void dmus_klog_clear(void)
+{
+	klogctl(5 /* SYSLOG_ACTION_CLEAR */, NULL, 0);
+}
+
+/* Whether the kernel log (since the last clear) contains @needle. */
+static inline bool dmus_klog_contains(const char *needle)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+/* Whether the kernel log (since the last clear) reports an oops or warning. */
+static inline bool dmus_klog_has_splat(void)
+{
+	return dmus_klog_contains("BUG:") || dmus_klog_contains("WARNING:") ||
+	       dmus_klog_contains("Oops") || dmus_klog_contains("Call Trace");
+}
+
+#endif /* DMUS_LIB_H */
