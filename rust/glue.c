@@ -290,3 +290,28 @@ int dmus_glue_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags)
 {
 	return spin_trylock_irqsave(lock, *flags);
 }
+
+/*
+ * The I/O port range of platform device @dev (its first IORESOURCE_IO
+ * resource; Linux 7.2's Rust platform API looks only at memory resources):
+ * stores its start in @start and reserves it with request_region(). Returns
+ * 0, -ENOENT when the device has no I/O range, -EBUSY when it is taken.
+ */
+int dmus_glue_request_ports(struct device *dev, unsigned long *start, unsigned long *len)
+{
+	struct resource *res;
+
+	res = platform_get_resource(to_platform_device(dev), IORESOURCE_IO, 0);
+	if (!res)
+		return -ENOENT;
+	*start = res->start;
+	*len = resource_size(res);
+	if (!request_region(*start, *len, "MPU-401 UART"))
+		return -EBUSY;
+	return 0;
+}
+
+void dmus_glue_release_ports(unsigned long start, unsigned long len)
+{
+	release_region(start, len);
+}

@@ -112,6 +112,12 @@ extern "C" {
         port: ffi::c_ulong,
         irq: ffi::c_int,
     ) -> *mut bindings::platform_device;
+    pub(crate) fn dmus_glue_request_ports(
+        dev: *mut bindings::device,
+        start: *mut ffi::c_ulong,
+        len: *mut ffi::c_ulong,
+    ) -> ffi::c_int;
+    pub(crate) fn dmus_glue_release_ports(start: ffi::c_ulong, len: ffi::c_ulong);
     pub(crate) fn dmus_glue_platform_bound(pdev: *mut bindings::platform_device) -> bool;
     pub(crate) fn platform_device_unregister(pdev: *mut bindings::platform_device);
 }

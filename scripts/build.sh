@@ -26,6 +26,12 @@ stage_guest() {
 		KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests" INSTALL_PATH="$stage/selftests" install_collection
 	install -m 0755 "$TOP/rust/target/release/midicmp" "$stage/midicmp"
 	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
-	cp /usr/share/games/openttd/baseset/openmsx/*.mid "$stage/midi/" 2>/dev/null || true
-	cp /usr/share/doc/csound-doc/html/examples/*.mid "$stage/midi/" 2>/dev/null || true
+	cp /usr/share/games/openttd/baseset/openmsx/*.mid /usr/share/doc/csound-doc/html/examples/*.mid \
+		"$stage/midi/"
+	# Each file's wire bytes, for the raw loopback test.
+	mkdir -p "$stage/raw"
+	local f
+	for f in "$stage"/midi/*.mid; do
+		"$TOP/rust/target/release/midicmp" raw "$f" -o "$stage/raw/$(basename "$f" .mid).raw"
+	done
 }

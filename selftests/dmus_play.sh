@@ -8,7 +8,7 @@
 # Usage: dmus_play.sh FILE [RECORDED]
 file=$1
 rec=${2:-/tmp/rec-$$.mid}
-dir=$(dirname "$0")
+
 port=$(aplaymidi -l | awk '/DMus MPU-401/ { print $1; exit }')
 if [ -z "$port" ]; then
 	echo "no DMus MPU-401 sequencer port (is the module loaded with virt=1?)" >&2
@@ -23,4 +23,4 @@ aplaymidi -p "$port" "$file"
 sleep 1
 kill -INT "$recorder"
 wait "$recorder"
-"$dir/midicmp" compare "$file" "$rec"
+midicmp compare "$file" "$rec"

@@ -7,12 +7,13 @@
 use super::regs::Mpu401Io;
 use crate::glue;
 use core::ptr::NonNull;
-use kernel::{ffi, io::resource::Region, prelude::*};
+use kernel::{device::Device, error::to_result, ffi, prelude::*};
 
-/// The two ports of a real MPU-401 at `base`, mapped and reserved.
+/// The two ports of a real MPU-401, reserved and mapped.
 pub(crate) struct PortIo {
     cookie: NonNull<ffi::c_void>,
-    _region: Region,
+    base: ffi::c_ulong,
+    len: ffi::c_ulong,
 }
 
 // SAFETY: `ioread8`/`iowrite8` on a port cookie are safe from any context and
@@ -22,16 +23,32 @@ unsafe impl Send for PortIo {}
 unsafe impl Sync for PortIo {}
 
 impl PortIo {
-    /// Maps the two ports at `base`, reserved by `region`; `-ENOMEM` if the
-    /// mapping fails.
-    pub(crate) fn new(base: u64, region: Region) -> Result<Self> {
-        let port = ffi::c_ulong::try_from(base).map_err(|_| EINVAL)?;
-        // SAFETY: The ports are reserved by `region`, which we keep.
-        let cookie = unsafe { glue::dmus_glue_ioport_map(port, 2) };
-        Ok(Self {
-            cookie: NonNull::new(cookie).ok_or(ENOMEM)?,
-            _region: region,
-        })
+    /// Reserves (`request_region`) and maps the I/O range of platform device
+    /// `dev`. Errors: `-ENOENT` when the device has no I/O range, `-EBUSY`
+    /// when another driver holds it, `-ENOMEM` when the mapping fails.
+    pub(crate) fn new(dev: &Device) -> Result<Self> {
+        // `Device` is a transparent wrapper of `Opaque<bindings::device>`.
+        let raw = core::ptr::from_ref(dev)
+            .cast_mut()
+            .cast::<kernel::bindings::device>();
+        let (mut base, mut len) = (0, 0);
+        // SAFETY: `raw` is a live platform device; `base` and `len` are valid
+        // places for the results.
+        to_result(unsafe { glue::dmus_glue_request_ports(raw, &mut base, &mut len) })?;
+        let len2 = ffi::c_uint::try_from(len).unwrap_or(2);
+        // SAFETY: The ports are reserved above.
+        let cookie = unsafe { glue::dmus_glue_ioport_map(base, len2) };
+        let Some(cookie) = NonNull::new(cookie) else {
+            // SAFETY: Reserved above, released once.
+            unsafe { glue::dmus_glue_release_ports(base, len) };
+            return Err(ENOMEM);
+        };
+        Ok(Self { cookie, base, len })
+    }
+
+    /// The first port.
+    pub(crate) fn base(&self) -> usize {
+        self.base
     }
 
     fn addr(&self, offset: usize) -> *mut ffi::c_void {
@@ -41,8 +58,12 @@ impl PortIo {
 
 impl Drop for PortIo {
     fn drop(&mut self) {
-        // SAFETY: `cookie` came from `ioport_map` and is no longer used.
-        unsafe { glue::dmus_glue_ioport_unmap(self.cookie.as_ptr()) }
+        // SAFETY: `cookie` came from `ioport_map` and is no longer used; the
+        // range was reserved by `new` and is released once.
+        unsafe {
+            glue::dmus_glue_ioport_unmap(self.cookie.as_ptr());
+            glue::dmus_glue_release_ports(self.base, self.len);
+        }
     }
 }
 

@@ -22,7 +22,6 @@ use crate::port::{
 use crate::virt::{VirtIo, VirtMpu401, VirtParams};
 use kernel::{
     device::Core,
-    io::resource::Flags as ResFlags,
     irq,
     platform,
     prelude::*,
@@ -90,17 +89,16 @@ fn chip(
 ) -> Result<(Arc<dyn Mpu401Io>, Option<Arc<VirtMpu401>>, CString)> {
     let dev = pdev.as_ref();
     let irq = pdev.irq_by_index(0)?.irq();
-    match pdev.resource_by_index(0) {
-        Some(res) if res.flags().contains(ResFlags::IORESOURCE_IO) => {
-            let base = res.start();
-            let name = CString::try_from_fmt(fmt!("MPU-401 UART"))?;
-            let Some(region) = res.request_region(base, 2, name, ResFlags::IORESOURCE_IO) else {
-                dev_err!(dev, "I/O ports {:#x}-{:#x} are busy\n", base, base + 1);
-                return Err(EBUSY);
-            };
-            let io: Arc<dyn Mpu401Io> = Arc::new(PortIo::new(base as u64, region)?, GFP_KERNEL)?;
+    match PortIo::new(dev) {
+        Ok(ports) => {
+            let base = ports.base();
+            let io: Arc<dyn Mpu401Io> = Arc::new(ports, GFP_KERNEL)?;
             let desc = CString::try_from_fmt(fmt!("MPU-401 at {:#x}, irq {}", base, irq))?;
             Ok((io, None, desc))
+        }
+        Err(e) if e != ENOENT => {
+            dev_err!(dev, "cannot reserve the MPU-401's I/O ports: {:?}\n", e);
+            Err(e)
         }
         _ => {
             let vparams = VirtParams {

@@ -45,8 +45,13 @@ use service::KernelServiceGroup;
 
 /// The channel group of everything on the one MPU-401 cable (1-based).
 pub(crate) const CHANNEL_GROUP: u16 = 1;
-/// Render events kept free for the parser to finish a message.
-const RENDER_RESERVE: usize = 8;
+/// Render events kept free beyond one per byte taken: the SysEx flush.
+const RENDER_RESERVE: usize = 2;
+/// Render buffers a chunk may need: a SysEx longer than the inline bytes
+/// takes one, and a chunk of [`RENDER_CHUNK`] bytes can start three.
+const RENDER_BUFFERS: usize = 4;
+/// Bytes taken from ALSA at a time.
+const RENDER_CHUNK: usize = 32;
 /// How long `drain` waits for the chip to take the output, at most.
 const DRAIN_TIMEOUT_MS: u32 = 10_000;
 
@@ -185,11 +190,20 @@ impl Port {
             let mut guard = self.feed.lock();
             let feed = &mut *guard;
             if let (Some(output), true) = (feed.output, self.output_up.load(Ordering::Acquire)) {
-                let mut buf = [0u8; 32];
-                while self.render_pool.free_events() > RENDER_RESERVE
-                    && self.render_pool.free_buffers() > 0
-                {
-                    let n = output.transmit_peek(&mut buf);
+                let mut buf = [0u8; RENDER_CHUNK];
+                loop {
+                    // A byte makes at most one event: never take more bytes
+                    // than the pool has events for, or the parser would have
+                    // to drop a message.
+                    let room = self
+                        .render_pool
+                        .free_events()
+                        .saturating_sub(RENDER_RESERVE)
+                        .min(RENDER_CHUNK);
+                    if room == 0 || self.render_pool.free_buffers() < RENDER_BUFFERS {
+                        break;
+                    }
+                    let n = output.transmit_peek(&mut buf[..room]);
                     if n == 0 {
                         break;
                     }

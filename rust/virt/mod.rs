@@ -11,7 +11,8 @@
 //! - Data port read: the next byte of the input FIFO. Write: into the output
 //!   (TX) FIFO; a write while it is full is dropped and counted.
 //! - Status: [`RX_EMPTY`] while the input FIFO is empty, [`TX_FULL`] while the
-//!   TX FIFO holds `tx_depth` bytes.
+//!   TX FIFO holds `tx_depth` bytes (with an instant cable: while the input
+//!   FIFO is full, since the cable holds nothing).
 //! - Commands: `RESET` clears both FIFOs and leaves UART mode, answering
 //!   [`ACK`] unless it was in UART mode; `ENTER_UART` answers [`ACK`]; other
 //!   commands are answered in intelligent mode and ignored in UART mode.
@@ -369,7 +370,14 @@ impl Mpu401Io for VirtIo {
         if state.rx.is_empty() {
             status |= RX_EMPTY;
         }
-        if state.tx.is_full() {
+        // An instant cable holds nothing: the chip takes a byte only when
+        // the receiving FIFO has room for it.
+        let tx_full = if self.0.params.byte_ns == 0 {
+            state.rx.is_full()
+        } else {
+            state.tx.is_full()
+        };
+        if tx_full {
             status |= TX_FULL;
         }
         status

@@ -223,6 +223,20 @@ pub struct Timing {
     pub max_us: u64,
 }
 
+/// Jitter: the spread of each message's delay around the median delay.
+///
+/// Aligning on the first message leaves that message's own delay in every
+/// other error (on a 31250-baud cable a burst at the start delays its last
+/// message by milliseconds). The median signed offset is that constant part;
+/// what varies from message to message is measured around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Jitter {
+    /// Median of (recorded - played) after aligning the first message, µs.
+    pub offset_us: i64,
+    /// |offset - median offset| statistics.
+    pub spread: Timing,
+}
+
 /// The result of comparing two prepared files.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -243,6 +257,8 @@ pub struct Outcome {
     pub timing: Option<Timing>,
     /// Timing error against the played file's UART model, if enabled.
     pub wire_timing: Option<Timing>,
+    /// Jitter around the median offset, if any message matched.
+    pub jitter: Option<Jitter>,
 }
 
 impl Outcome {
@@ -272,6 +288,16 @@ fn stats(mut errors: Vec<u64>) -> Option<Timing> {
     })
 }
 
+fn jitter(mut offsets: Vec<i64>) -> Option<Jitter> {
+    if offsets.is_empty() {
+        return None;
+    }
+    offsets.sort_unstable();
+    let offset_us = offsets[(offsets.len() - 1) / 2];
+    let spread = stats(offsets.iter().map(|o| o.abs_diff(offset_us)).collect())?;
+    Some(Jitter { offset_us, spread })
+}
+
 /// Compares two prepared files per stream.
 pub fn compare(play: &Prepared, rec: &Prepared) -> Outcome {
     let mut by_stream: BTreeMap<Stream, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
@@ -291,8 +317,10 @@ pub fn compare(play: &Prepared, rec: &Prepared) -> Outcome {
         gave_up: Vec::new(),
         timing: None,
         wire_timing: None,
+        jitter: None,
     };
     let mut errors: Vec<u64> = Vec::new();
+    let mut offsets: Vec<i64> = Vec::new();
     let mut wire_errors: Vec<u64> = Vec::new();
     for (stream, (pi, ri)) in &by_stream {
         let a: Vec<&[u8]> = pi.iter().map(|&i| play.msgs[i].bytes.as_slice()).collect();
@@ -336,6 +364,7 @@ pub fn compare(play: &Prepared, rec: &Prepared) -> Outcome {
                     let tp = p.time_us - play.first_us;
                     let tr = r.time_us - rec.first_us;
                     errors.push(tp.abs_diff(tr));
+                    offsets.push(tr as i64 - tp as i64);
                     if let Some(&w) = play.wire_us.get(pi[x]) {
                         wire_errors.push((w - play.wire_first_us).abs_diff(tr));
                     }
@@ -358,6 +387,7 @@ pub fn compare(play: &Prepared, rec: &Prepared) -> Outcome {
     }
     out.timing = stats(errors);
     out.wire_timing = stats(wire_errors);
+    out.jitter = jitter(offsets);
     out
 }
 
@@ -523,6 +553,16 @@ pub fn report(play: &FileInfo, rec: &FileInfo, out: &Outcome, opts: &Options) ->
         )),
         None => s.push_str("timing   : no matched events\n"),
     }
+    if let Some(j) = out.jitter {
+        s.push_str(&format!(
+            "jitter   : median {} ms, p99 {} ms, max {} ms (around the median offset of {}{} ms)\n",
+            ms(j.spread.median_us),
+            ms(j.spread.p99_us),
+            ms(j.spread.max_us),
+            if j.offset_us < 0 { "-" } else { "" },
+            ms(j.offset_us.unsigned_abs())
+        ));
+    }
     if let Some(t) = out.wire_timing {
         s.push_str(&format!(
             "wire     : median {} ms, p99 {} ms, max {} ms (error against a {}-baud UART \
@@ -618,5 +658,19 @@ mod tests {
             wire_model(&m, 320),
             vec![960, 1600, 2560, 10_640, 11_600, 12_240]
         );
+    }
+
+    #[test]
+    fn jitter_separates_the_constant_offset_from_the_spread() {
+        // Every message after the first arrives 5 ms late, one 2 ms later still.
+        let mut offsets = vec![0i64];
+        offsets.extend(std::iter::repeat_n(5_000, 98));
+        offsets.push(7_000);
+        let j = jitter(offsets).expect("messages");
+        assert_eq!(j.offset_us, 5_000);
+        assert_eq!(j.spread.median_us, 0);
+        assert_eq!(j.spread.max_us, 5_000);
+        assert_eq!(j.spread.n, 100);
+        assert_eq!(jitter(Vec::new()), None);
     }
 }

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snd-dmus-mpu401 on a virtual MPU-401 whose cable loops OUT to IN: the card,
+ * the rawmidi node and the sequencer port appear and go away with the module;
+ * bytes written to /dev/snd/midiCxD0 come back byte-exact (every message
+ * kind, real-time bytes inside a SysEx, a 64 KiB SysEx, every real MIDI file
+ * of the guest as raw bytes) and /proc/asound counts them; bad parameters and
+ * an ISA port with no chip behind it are refused with the right errno.
+ */
+#include <dirent.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include "dmus_lib.h"
+#include "kselftest_harness.h"
+
+/* The card number of the DMus MPU-401 (from /proc/asound/cards), or -1. */
+static int dmus_card(void)
+{
+	char line[256];
+	int card = -1, n;
+	FILE *f = fopen("/proc/asound/cards", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "DMusMPU401") && sscanf(line, " %d", &n) == 1) {
+			card = n;
+			break;
+		}
+	fclose(f);
+	return card;
+}
+
+/* Whether @path contains @needle. */
+static bool file_contains(const char *path, const char *needle)
+{
+	static char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+/* A counter of /proc/asound/cardN/midi0 ("Tx bytes" or "Rx bytes"). */
+static long midi_counter(int card, const char *name)
+{
+	char path[64], line[128];
+	long value = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/asound/card%d/midi0", card);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, name);
+
+		if (p && (p = strchr(p, ':')))
+			value = strtol(p + 1, NULL, 10);
+	}
+	fclose(f);
+	return value;
+}
+
+/*
+ * Writes @len bytes to the rawmidi node of @card and reads what comes back,
+ * at once (the ALSA buffers are smaller than a large SysEx), into @out,
+ * with at most 2 KiB in flight.
+ * Returns the number of bytes read; stops after 10 s without progress.
+ */
+static size_t loopback(int card, const unsigned char *data, size_t len, unsigned char *out)
+{
+	char path[64];
+	size_t sent = 0, got = 0;
+	int idle = 0, fd;
+
+	snprintf(path, sizeof(path), "/dev/snd/midiC%dD0", card);
+	fd = open(path, O_RDWR | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	while (got < len && idle < 1000) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		/*
+		 * A cable has no flow control: keep at most half of ALSA's input
+		 * buffer (4 KiB) in flight, or the reader's side overruns.
+		 */
+		if (sent < len && sent - got < 2048)
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, 10) <= 0) {
+			idle++;
+			continue;
+		}
+		idle = 0;
+		if (pfd.revents & POLLOUT) {
+			n = write(fd, data + sent, len - sent > 256 ? 256 : len - sent);
+			if (n > 0)
+				sent += n;
+		}
+		if (pfd.revents & POLLIN) {
+			n = read(fd, out + got, len - got);
+			if (n > 0)
+				got += n;
+		}
+	}
+	close(fd);
+	return got;
+}
+
+FIXTURE(virt) {
+	int card;
+};
+
+FIXTURE_SETUP(virt)
+{
+	const char *params;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	dmus_load_deps();
+	dmus_unload();
+	dmus_klog_clear();
+	/*
+	 * An instant cable and deep FIFOs: these tests are about bytes.
+	 * $DMUS_VIRT_PARAMS replaces them (to run the same tests at wire speed).
+	 */
+	params = getenv("DMUS_VIRT_PARAMS");
+	ASSERT_EQ(0, dmus_load(params ? params : "virt=1 baud=0 rx_fifo=256 tx_fifo=256"));
+	self->card = dmus_card();
+	ASSERT_LE(0, self->card);
+}
+
+FIXTURE_TEARDOWN(virt)
+{
+	dmus_unload();
+}
+
+TEST_F(virt, devices_present_and_gone_after_unload)
+{
+	char node[64];
+	struct stat st;
+
+	snprintf(node, sizeof(node), "/dev/snd/midiC%dD0", self->card);
+	EXPECT_EQ(0, stat(node, &st));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus virtual MPU-401"));
+	EXPECT_TRUE(file_contains("/proc/asound/seq/clients", "DMus MPU-401"));
+	ASSERT_EQ(0, dmus_unload());
+	EXPECT_FALSE(dmus_loaded());
+	EXPECT_NE(0, stat(node, &st));
+	EXPECT_FALSE(file_contains("/proc/asound/cards", "DMusMPU401"));
+	EXPECT_FALSE(file_contains("/proc/asound/seq/clients", "DMus MPU-401"));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+TEST_F(virt, every_message_kind_comes_back_byte_exact)
+{
+	static const unsigned char msgs[] = {
+		0x90, 0x3c, 0x40,		/* note on */
+		0x3e, 0x40,			/* running status */
+		0x80, 0x3c, 0x00,		/* note off */
+		0xa1, 0x3c, 0x22,		/* poly pressure */
+		0xb2, 0x07, 0x64,		/* control change */
+		0xc3, 0x05,			/* program change */
+		0xd4, 0x33,			/* channel pressure */
+		0xe5, 0x00, 0x40,		/* pitch bend */
+		0xf1, 0x12,			/* MTC quarter frame */
+		0xf2, 0x10, 0x02,		/* song position */
+		0xf3, 0x03,			/* song select */
+		0xf6,				/* tune request */
+		0xf8, 0xfa, 0xfc,		/* real time */
+		0xf0, 0x7e, 0xf8, 0x7f, 0xfe, 0x09, 0x01, 0xf7, /* SysEx with real time inside */
+		0x96, 0x40, 0x7f,
+	};
+	unsigned char out[sizeof(msgs)];
+	long tx0 = midi_counter(self->card, "Tx bytes");
+	long rx0 = midi_counter(self->card, "Rx bytes");
+
+	ASSERT_EQ(sizeof(msgs), loopback(self->card, msgs, sizeof(msgs), out));
+	EXPECT_EQ(0, memcmp(msgs, out, sizeof(msgs)));
+	EXPECT_EQ(tx0 + (long)sizeof(msgs), midi_counter(self->card, "Tx bytes"));
+	EXPECT_EQ(rx0 + (long)sizeof(msgs), midi_counter(self->card, "Rx bytes"));
+}
+
+TEST_F_TIMEOUT(virt, sysex_of_64_kib_comes_back_byte_exact, 300)
+{
+	size_t len = 65536, i;
+	unsigned char *msg = malloc(len), *out = malloc(len);
+
+	ASSERT_NE(NULL, msg);
+	ASSERT_NE(NULL, out);
+	msg[0] = 0xf0;
+	for (i = 1; i < len - 1; i++)
+		msg[i] = i % 0x80;
+	msg[len - 1] = 0xf7;
+	EXPECT_EQ(len, loopback(self->card, msg, len, out));
+	EXPECT_EQ(0, memcmp(msg, out, len));
+	free(msg);
+	free(out);
+}
+
+TEST_F_TIMEOUT(virt, every_real_midi_file_comes_back_byte_exact, 600)
+{
+	const char *dir = "/opt/dmus/raw";
+	struct dirent *de;
+	int files = 0, exact = 0;
+	DIR *d = opendir(dir);
+
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d))) {
+		char path[512];
+		unsigned char *data, *out;
+		size_t got, diff;
+		struct stat st;
+		FILE *f;
+
+		if (!strstr(de->d_name, ".raw"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		ASSERT_EQ(0, stat(path, &st));
+		data = malloc(st.st_size);
+		out = malloc(st.st_size);
+		ASSERT_NE(NULL, data);
+		ASSERT_NE(NULL, out);
+		f = fopen(path, "rb");
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ((size_t)st.st_size, fread(data, 1, st.st_size, f));
+		fclose(f);
+		files++;
+		got = loopback(self->card, data, st.st_size, out);
+		for (diff = 0; diff < got && data[diff] == out[diff]; diff++)
+			;
+		if (got == (size_t)st.st_size && diff == got)
+			exact++;
+		else
+			TH_LOG("%s: %zu of %ld bytes back, first difference at %zu",
+			       de->d_name, got, (long)st.st_size, diff);
+		free(data);
+		free(out);
+	}
+	closedir(d);
+	TH_LOG("%d of %d files byte-exact", exact, files);
+	EXPECT_LT(30, files);
+	EXPECT_EQ(files, exact);
+}
+
+FIXTURE(params) {};
+
+FIXTURE_SETUP(params)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	dmus_load_deps();
+	dmus_unload();
+	dmus_klog_clear();
+}
+
+FIXTURE_TEARDOWN(params)
+{
+	dmus_unload();
+}
+
+TEST_F(params, bad_values_are_refused_with_einval)
+{
+	EXPECT_EQ(-EINVAL, dmus_load("virt=9"));
+	EXPECT_TRUE(dmus_klog_contains("virt=9: at most 8"));
+	EXPECT_EQ(-EINVAL, dmus_load("port=0x330"));
+	EXPECT_TRUE(dmus_klog_contains("port=0x330 needs irq="));
+	EXPECT_EQ(-EINVAL, dmus_load("virt=1 tx_fifo=0"));
+	EXPECT_FALSE(dmus_loaded());
+}
+
+TEST_F(params, isa_port_without_chip_is_enodev_and_leaks_nothing)
+{
+	EXPECT_EQ(-ENODEV, dmus_load("port=0x330 irq=5"));
+	EXPECT_FALSE(dmus_loaded());
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x330"));
+	EXPECT_TRUE(dmus_klog_contains("status 0xff"));
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+	EXPECT_FALSE(file_contains("/proc/asound/cards", "DMusMPU401"));
+	/* Nothing left behind: the next load works. */
+	EXPECT_EQ(0, dmus_load("virt=1"));
+	EXPECT_LE(0, dmus_card());
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+TEST_HARNESS_MAIN
