@@ -92,11 +92,6 @@ void dmus_glue_card_set_names(struct snd_card *card, const char *driver,
 	strscpy(card->mixername, shortname);
 }
 
-int dmus_glue_card_number(struct snd_card *card)
-{
-	return card->number;
-}
-
 /* One duplex rawmidi device (one output, one input substream). */
 int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
 			  struct snd_rawmidi **out)
@@ -314,4 +309,23 @@ int dmus_glue_request_ports(struct device *dev, unsigned long *start, unsigned l
 void dmus_glue_release_ports(unsigned long start, unsigned long len)
 {
 	release_region(start, len);
+}
+
+/*
+ * Output bytes waiting in @s's buffer. snd_rawmidi_kernel_write1() publishes
+ * the bytes of a user write (runtime->avail) before it copies them with the
+ * lock dropped, so a transmit from interrupt context may see bytes that are
+ * not there yet; what is pending when the write path calls trigger(1), after
+ * its copy, is safe to send.
+ */
+int dmus_glue_output_pending(struct snd_rawmidi_substream *s)
+{
+	unsigned long flags;
+	int n = 0;
+
+	spin_lock_irqsave(&s->lock, flags);
+	if (s->runtime)
+		n = s->runtime->buffer_size - s->runtime->avail;
+	spin_unlock_irqrestore(&s->lock, flags);
+	return n;
 }

@@ -39,6 +39,10 @@ pub(crate) struct DmusSimIrq {
     _opaque: [u8; 0],
 }
 
+// `bindings::device` and friends contain zero-sized lock types that rustc
+// flags as not FFI-safe; they are only passed by pointer, as in
+// `kernel::bindings`, which allows the lint for the same reason.
+#[allow(improper_ctypes)]
 extern "C" {
     pub(crate) fn dmus_glue_card_new(
         parent: *mut bindings::device,
@@ -53,7 +57,6 @@ extern "C" {
         shortname: *const ffi::c_char,
         longname: *const ffi::c_char,
     );
-    pub(crate) fn dmus_glue_card_number(card: *mut SndCard) -> ffi::c_int;
     pub(crate) fn snd_card_register(card: *mut SndCard) -> ffi::c_int;
     pub(crate) fn snd_card_free(card: *mut SndCard);
 
@@ -78,6 +81,7 @@ extern "C" {
         count: ffi::c_int,
     ) -> ffi::c_int;
     pub(crate) fn snd_rawmidi_transmit_empty(substream: *mut SndRawmidiSubstream) -> ffi::c_int;
+    pub(crate) fn dmus_glue_output_pending(substream: *mut SndRawmidiSubstream) -> ffi::c_int;
 
     pub(crate) fn dmus_glue_tasklet_new(
         func: unsafe extern "C" fn(*mut ffi::c_void),

@@ -100,12 +100,17 @@ fn check_params() -> Result {
         pr_err!("port={port:#x}: not an ISA I/O port\n");
         return Err(EINVAL);
     }
-    if !fifo_ok(*module_parameters::tx_fifo.value()) || !fifo_ok(*module_parameters::rx_fifo.value()) {
+    if !fifo_ok(*module_parameters::tx_fifo.value())
+        || !fifo_ok(*module_parameters::rx_fifo.value())
+    {
         pr_err!("tx_fifo and rx_fifo must be 1 to {}\n", virt::FIFO_MAX);
         return Err(EINVAL);
     }
     if *module_parameters::baud.value() > 1_000_000 {
-        pr_err!("baud={}: at most 1000000\n", *module_parameters::baud.value());
+        pr_err!(
+            "baud={}: at most 1000000\n",
+            *module_parameters::baud.value()
+        );
         return Err(EINVAL);
     }
     Ok(())
@@ -123,12 +128,11 @@ impl PlatformDevice {
     /// Registers device `DRIVER_NAME.id`; returns it if a driver bound to it.
     /// The probe runs now, synchronously.
     fn register(id: i32, port: u64, irq: i32) -> Result<Option<Self>> {
+        let port = kernel::ffi::c_ulong::try_from(port).map_err(|_| EINVAL)?;
         // SAFETY: `DRIVER_NAME` is a C string; the call copies what it needs.
-        let pdev = unsafe {
-            glue::dmus_glue_platform_register(DRIVER_NAME.as_char_ptr(), id, port as _, irq)
-        };
-        // SAFETY: `ERR_PTR` values are checked by `from_err_ptr`.
-        let pdev = unsafe { kernel::error::from_err_ptr(pdev) }?;
+        let pdev =
+            unsafe { glue::dmus_glue_platform_register(DRIVER_NAME.as_char_ptr(), id, port, irq) };
+        let pdev = kernel::error::from_err_ptr(pdev)?;
         let pdev = core::ptr::NonNull::new(pdev).ok_or(ENOMEM)?;
         let this = Self(pdev);
         // SAFETY: `pdev` is registered.
@@ -171,10 +175,7 @@ impl Devices {
         }
         for n in 0..nvirt {
             requested += 1;
-            let line = sim
-                .as_ref()
-                .and_then(|s| s.irq(n as usize))
-                .ok_or(EINVAL)?;
+            let line = sim.as_ref().and_then(|s| s.irq(n as usize)).ok_or(EINVAL)?;
             let id = VIRT_ID_BASE + n as i32;
             if let Some(dev) = PlatformDevice::register(id, 0, line as i32)? {
                 list.push(dev, GFP_KERNEL)?;

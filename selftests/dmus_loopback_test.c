@@ -208,7 +208,7 @@ TEST_F_TIMEOUT(virt, sysex_of_64_kib_comes_back_byte_exact, 300)
 
 TEST_F_TIMEOUT(virt, every_real_midi_file_comes_back_byte_exact, 600)
 {
-	const char *dir = "/opt/dmus/raw";
+	const char *dir = getenv("DMUS_RAW_DIR") ?: "/opt/dmus/raw";
 	struct dirent *de;
 	int files = 0, exact = 0;
 	DIR *d = opendir(dir);
@@ -249,6 +249,98 @@ TEST_F_TIMEOUT(virt, every_real_midi_file_comes_back_byte_exact, 600)
 	TH_LOG("%d of %d files byte-exact", exact, files);
 	EXPECT_LT(30, files);
 	EXPECT_EQ(files, exact);
+}
+
+/* The debugfs directory of the (only) virtual MPU-401, in @buf. */
+static bool virt_debugfs(char *buf, size_t len)
+{
+	struct dirent *de;
+	DIR *d = opendir("/sys/kernel/debug");
+	bool found = false;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "snd-dmus-mpu401-virt", 20)) {
+			snprintf(buf, len, "/sys/kernel/debug/%s", de->d_name);
+			found = true;
+		}
+	closedir(d);
+	return found;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+FIXTURE(wire) {
+	int card;
+};
+
+FIXTURE_SETUP(wire)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	dmus_load_deps();
+	dmus_unload();
+	ASSERT_EQ(0, dmus_load("virt=1"));
+	self->card = dmus_card();
+	ASSERT_LE(0, self->card);
+}
+
+FIXTURE_TEARDOWN(wire)
+{
+	dmus_unload();
+}
+
+TEST_F(wire, debugfs_shows_each_byte_and_the_counters)
+{
+	static const unsigned char msgs[] = {
+		0x90, 0x3c, 0x40, 0x90, 0x3e, 0x40, 0x90, 0x40, 0x40, 0x80, 0x3c, 0x00,
+		0xb0, 0x07, 0x64, 0xc0, 0x05, 0xe0, 0x00, 0x40, 0xf0, 0x7e, 0x09, 0xf7,
+	};
+	size_t n = sizeof(msgs), count = 0, i;
+	unsigned long long t[1100], gaps[1100];
+	unsigned int b[1100];
+	unsigned char out[sizeof(msgs)];
+	char dir[128], path[192], line[128];
+	FILE *f;
+
+	ASSERT_TRUE(virt_debugfs(dir, sizeof(dir)));
+	ASSERT_EQ(n, loopback(self->card, msgs, n, out));
+	ASSERT_EQ(0, memcmp(msgs, out, n));
+
+	snprintf(path, sizeof(path), "%s/wire", dir);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f) && count < 1100)
+		if (line[0] != '#' && sscanf(line, "%llu %x", &t[count], &b[count]) == 2)
+			count++;
+	fclose(f);
+	/* The handshake's ACKs do not cross the cable: exactly our bytes did. */
+	ASSERT_EQ(n, count);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(msgs[i], b[i]);
+		if (i) {
+			EXPECT_LE(t[i - 1], t[i]);
+			gaps[i - 1] = t[i] - t[i - 1];
+		}
+	}
+	qsort(gaps, n - 1, sizeof(gaps[0]), cmp_u64);
+	TH_LOG("wire spacing at 31250 baud: median %llu ns, min %llu ns, max %llu ns (nominal 320000)",
+	       gaps[(n - 2) / 2], gaps[0], gaps[n - 2]);
+
+	snprintf(path, sizeof(path), "%s/counters", dir);
+	snprintf(line, sizeof(line), "bytes_wire: %zu\n", n);
+	EXPECT_TRUE(file_contains(path, line));
+	snprintf(line, sizeof(line), "bytes_out: %zu\n", n);
+	EXPECT_TRUE(file_contains(path, line));
+	EXPECT_TRUE(file_contains(path, "overruns: 0\n"));
+	EXPECT_TRUE(file_contains(path, "dropped: 0\n"));
+	EXPECT_TRUE(file_contains(path, "uart: 1\n"));
 }
 
 FIXTURE(params) {};

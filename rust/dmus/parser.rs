@@ -170,8 +170,12 @@ impl<P: PoolRef> Parser<P> {
 
     /// Emits the SysEx piece held so far as an INCOMPLETE event, if there is one (for a
     /// caller that wants a slow SysEx delivered before its buffer fills). Re-packing stays
-    /// byte-exact.
+    /// byte-exact. Outside a SysEx it does nothing: a channel or system common message
+    /// still waiting for its data bytes stays whole.
     pub fn flush(&mut self, mut sink: impl FnMut(DmusKernelEvent<P>)) {
+        if !self.in_sysex {
+            return;
+        }
         self.emit_piece(DMUS_KEF_EVENT_INCOMPLETE, &mut sink);
     }
 

@@ -52,7 +52,11 @@ impl PortIo {
     }
 
     fn addr(&self, offset: usize) -> *mut ffi::c_void {
-        self.cookie.as_ptr().cast::<u8>().wrapping_add(offset).cast()
+        self.cookie
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(offset)
+            .cast()
     }
 }
 

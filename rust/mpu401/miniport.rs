@@ -186,7 +186,10 @@ impl ThreadedHandler for IrqHandler {
         let total = self.ring.overruns.load(Ordering::Relaxed);
         let reported = self.reported_overruns.swap(total, Ordering::Relaxed);
         if total > reported {
-            dev_warn!(dev, "capture ring overrun: input bytes lost ({total} times)\n");
+            dev_warn!(
+                dev,
+                "capture ring overrun: input bytes lost ({total} times)\n"
+            );
         }
         IrqReturn::Handled
     }
@@ -447,11 +450,6 @@ impl Mpu401Miniport {
         self.retry.shutdown();
         self.group.clear();
     }
-
-    /// Input bytes lost to a full capture ring.
-    pub(crate) fn overruns(&self) -> u64 {
-        self.ring.overruns.load(Ordering::Relaxed)
-    }
 }
 
 impl MiniportDMus for Mpu401Miniport {
@@ -469,8 +467,8 @@ impl MiniportDMus for Mpu401Miniport {
         port: Arc<Port>,
     ) -> core::result::Result<Option<Arc<KernelServiceGroup>>, DmusError> {
         port.register_service_group(&self.group)?;
-        let member: crate::port::service::Member = Arc::new(PortService(port), GFP_KERNEL)
-            .map_err(|_| DmusError::NoMemory)?;
+        let member: crate::port::service::Member =
+            Arc::new(PortService(port), GFP_KERNEL).map_err(|_| DmusError::NoMemory)?;
         self.group.add_member(member)?;
         Ok(Some(self.group.clone()))
     }

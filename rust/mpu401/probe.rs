@@ -19,15 +19,8 @@ use crate::port::{
     pool::new_pool,
     CaptureMxf, CaptureSink, Port, RenderMxf,
 };
-use crate::virt::{VirtIo, VirtMpu401, VirtParams};
-use kernel::{
-    device::Core,
-    irq,
-    platform,
-    prelude::*,
-    str::CString,
-    sync::Arc,
-};
+use crate::virt::{debugfs::VirtDebugfs, VirtIo, VirtMpu401, VirtParams};
+use kernel::{device::Core, irq, platform, prelude::*, str::CString, sync::Arc};
 
 /// The driver's and the devices' name (and the module's).
 pub(crate) const DRIVER_NAME: &CStr = c"snd_dmus_mpu401";
@@ -63,6 +56,7 @@ pub(crate) struct Mpu401Device {
     port: Arc<Port>,
     miniport: Mpu401Miniport,
     virt: Option<Arc<VirtMpu401>>,
+    _debugfs: Option<Pin<KBox<VirtDebugfs>>>,
 }
 
 #[pinned_drop]
@@ -74,6 +68,7 @@ impl PinnedDrop for Mpu401Device {
         // closed it, after which no rawmidi callback runs. The IRQ is already
         // free (devres releases it before the driver data goes).
         drop(this.card.take());
+        drop(this._debugfs.take());
         this.port.shutdown();
         this.miniport.shutdown();
         if let Some(virt) = &this.virt {
@@ -82,11 +77,12 @@ impl PinnedDrop for Mpu401Device {
     }
 }
 
-/// The chip's registers, and a description for messages and card names.
-fn chip(
-    pdev: &platform::Device<Core<'_>>,
-    params: &DeviceParams,
-) -> Result<(Arc<dyn Mpu401Io>, Option<Arc<VirtMpu401>>, CString)> {
+/// A chip's registers, its model when it is virtual, and a description for
+/// messages and card names.
+type Chip = (Arc<dyn Mpu401Io>, Option<Arc<VirtMpu401>>, CString);
+
+/// The chip behind `pdev`: its I/O range when it has one, else a virtual one.
+fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip> {
     let dev = pdev.as_ref();
     let irq = pdev.irq_by_index(0)?.irq();
     match PortIo::new(dev) {
@@ -177,6 +173,11 @@ impl platform::Driver for Mpu401Driver {
             let capture: Arc<CaptureMxf> = capture;
             port.set_streams(render, capture);
             let handler = miniport.irq_handler(&port);
+            let irq_line = pdev.irq_by_index(0)?.irq();
+            let debugfs = match &virt {
+                Some(model) => Some(VirtDebugfs::new(model, irq_line)?),
+                None => None,
+            };
             let shortname = CString::try_from_fmt(fmt!("DMus MPU-401"))?;
             let longname = CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
             let rawmidi = CString::try_from_fmt(fmt!("DMus MPU-401 MIDI"))?;
@@ -188,8 +189,15 @@ impl platform::Driver for Mpu401Driver {
                     longname: &longname,
                     rawmidi: &rawmidi,
                 };
-                Card::new(dev, params.index, c"DMusMPU401", crate::module(), &names, ops)
-                    .inspect_err(|e| dev_err!(dev, "cannot create the ALSA card: {:?}\n", e))
+                Card::new(
+                    dev,
+                    params.index,
+                    c"DMusMPU401",
+                    crate::module(),
+                    &names,
+                    ops,
+                )
+                .inspect_err(|e| dev_err!(dev, "cannot create the ALSA card: {:?}\n", e))
             };
             Ok(try_pin_init!(Mpu401Device {
                 irq <- pdev.request_threaded_irq_by_index(
@@ -202,6 +210,7 @@ impl platform::Driver for Mpu401Driver {
                 port,
                 miniport,
                 virt,
+                _debugfs: debugfs,
             }))
         })
     }

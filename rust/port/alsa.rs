@@ -66,7 +66,8 @@ impl Substream {
         let count = ffi::c_int::try_from(buf.len()).unwrap_or(ffi::c_int::MAX);
         // SAFETY: The type invariant: the substream is open; `buf` is valid
         // for `count` bytes.
-        let n = unsafe { glue::snd_rawmidi_transmit_peek(self.0.as_ptr(), buf.as_mut_ptr(), count) };
+        let n =
+            unsafe { glue::snd_rawmidi_transmit_peek(self.0.as_ptr(), buf.as_mut_ptr(), count) };
         usize::try_from(n).unwrap_or(0)
     }
 
@@ -76,6 +77,15 @@ impl Substream {
         let count = ffi::c_int::try_from(count).unwrap_or(0);
         // SAFETY: The type invariant: the substream is open.
         unsafe { glue::snd_rawmidi_transmit_ack(self.0.as_ptr(), count) };
+    }
+
+    /// Output bytes waiting in ALSA's buffer. Called from `trigger(up)`, when
+    /// the write path has finished copying, it counts only bytes that are
+    /// really there (a user write publishes its bytes before copying them).
+    pub(crate) fn output_pending(&self) -> usize {
+        // SAFETY: The type invariant: the substream is open.
+        let n = unsafe { glue::dmus_glue_output_pending(self.0.as_ptr()) };
+        usize::try_from(n).unwrap_or(0)
     }
 
     /// Whether no output bytes wait (`snd_rawmidi_transmit_empty`).
@@ -184,7 +194,12 @@ impl Card {
         // SAFETY: `card` is live; `data` points to `holder`, which lives as
         // long as the card (it is freed after the card in `drop`).
         to_result(unsafe {
-            glue::dmus_glue_rawmidi_new(card.as_ptr(), names.rawmidi.as_char_ptr(), data, &mut rmidi)
+            glue::dmus_glue_rawmidi_new(
+                card.as_ptr(),
+                names.rawmidi.as_char_ptr(),
+                data,
+                &mut rmidi,
+            )
         })
         .map_err(free_on_error)?;
         let rmidi = NonNull::new(rmidi).ok_or(ENOMEM).map_err(free_on_error)?;
@@ -195,12 +210,6 @@ impl Card {
             _rmidi: rmidi,
             _ops: holder,
         })
-    }
-
-    /// The card's number (the N of /proc/asound/cardN, hw:N).
-    pub(crate) fn number(&self) -> i32 {
-        // SAFETY: `card` is live until `drop`.
-        unsafe { glue::dmus_glue_card_number(self.card.as_ptr()) }
     }
 }
 

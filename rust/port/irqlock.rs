@@ -22,11 +22,7 @@ pub(crate) struct SpinLockIrqBackend;
 /// Creates a [`SpinLockIrq`] initialiser with a static lockdep class.
 macro_rules! new_spinlock_irq {
     ($inner:expr, $name:literal) => {
-        $crate::port::irqlock::SpinLockIrq::new(
-            $inner,
-            $name,
-            ::kernel::static_lock_class!(),
-        )
+        $crate::port::irqlock::SpinLockIrq::new($inner, $name, ::kernel::static_lock_class!())
     };
 }
 pub(crate) use new_spinlock_irq;

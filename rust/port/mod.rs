@@ -67,6 +67,9 @@ pub(crate) fn kerr(e: DmusError) -> Error {
 
 struct RenderFeed {
     output: Option<Substream>,
+    /// Bytes at the head of ALSA's output buffer known to be copied: the
+    /// pending count at the last `trigger(up)`, less what was taken since.
+    published: usize,
     parser: Parser<KPool>,
     sequencer: Sequencer<KPool>,
 }
@@ -104,6 +107,7 @@ impl Port {
                 feed <- new_spinlock_irq!(
                     RenderFeed {
                         output: None,
+                        published: 0,
                         parser: Parser::new(render_pool.clone(), CHANNEL_GROUP),
                         sequencer: Sequencer::new(render_pool.clone()),
                     },
@@ -124,11 +128,6 @@ impl Port {
     /// The master clock.
     pub(crate) fn clock(&self) -> KernelClock {
         self.clock
-    }
-
-    /// The render allocator.
-    pub(crate) fn render_pool(&self) -> &KPool {
-        &self.render_pool
     }
 
     /// The capture sink the capture stream delivers to.
@@ -199,7 +198,8 @@ impl Port {
                         .render_pool
                         .free_events()
                         .saturating_sub(RENDER_RESERVE)
-                        .min(RENDER_CHUNK);
+                        .min(RENDER_CHUNK)
+                        .min(feed.published);
                     if room == 0 || self.render_pool.free_buffers() < RENDER_BUFFERS {
                         break;
                     }
@@ -214,6 +214,7 @@ impl Port {
                         let _ = sequencer.insert_immediate(event);
                     });
                     output.transmit_ack(n);
+                    feed.published = feed.published.saturating_sub(n);
                 }
                 // A SysEx waiting for more bytes goes out as far as it came.
                 if feed.parser.is_mid_message() {
@@ -335,6 +336,7 @@ impl RawmidiOps for Port {
                 let leftover = {
                     let mut feed = self.feed.lock();
                     feed.output = None;
+                    feed.published = 0;
                     feed.parser.reset();
                     feed.sequencer.drain_all()
                 };
@@ -353,9 +355,15 @@ impl RawmidiOps for Port {
         }
     }
 
-    fn trigger(&self, dir: Direction, _substream: Substream, up: bool) {
+    fn trigger(&self, dir: Direction, substream: Substream, up: bool) {
         match dir {
             Direction::Output => {
+                if up {
+                    // Under the feed lock, so that a pump cannot run between
+                    // this count and its store.
+                    let mut feed = self.feed.lock();
+                    feed.published = substream.output_pending();
+                }
                 self.output_up.store(up, Ordering::Release);
                 if up {
                     self.notify(None);
@@ -459,7 +467,8 @@ impl Mxf for CaptureSink {
                             .fetch_add((bytes.len() - taken) as u64, Ordering::Relaxed);
                     }
                     None => {
-                        self.discarded.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                        self.discarded
+                            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     }
                 }
                 if packed.done {

@@ -62,10 +62,7 @@ impl KernelServiceGroup {
 
     /// Removes every member (teardown).
     pub(crate) fn clear(&self) {
-        let old = core::mem::replace(
-            &mut *self.tasklet.handler().sinks.lock(),
-            [None, None, None, None],
-        );
+        let old = core::mem::take(&mut *self.tasklet.handler().sinks.lock());
         drop(old);
     }
 }

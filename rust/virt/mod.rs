@@ -26,6 +26,7 @@
 //! (serialised) writer, never dropped under the lock: dropping it cancels the
 //! timer and may wait for a running callback, which takes the lock.
 
+pub(crate) mod debugfs;
 pub(crate) mod simirq;
 
 use crate::mpu401::regs::{Mpu401Io, ACK, ENTER_UART, RESET, RX_EMPTY, TX_FULL};

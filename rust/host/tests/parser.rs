@@ -33,6 +33,23 @@ fn channel_messages_and_running_status() {
 }
 
 #[test]
+fn flush_outside_sysex_keeps_a_half_received_message_whole() {
+    // The render pump flushes after every chunk it takes from ALSA; a note
+    // whose last data byte is in the next chunk must come out whole.
+    let p = pool(64, 4, 16);
+    let mut parser = Parser::new(p.clone(), 1);
+    let mut events = Vec::new();
+    parser.feed(&[0x91, 0x24], 0, |e| events.push(Ev::of_event(&e)));
+    parser.flush(|e| events.push(Ev::of_event(&e)));
+    assert!(events.is_empty());
+    parser.feed(&[0x00, 0x3a, 0x00], 1, |e| events.push(Ev::of_event(&e)));
+    assert_eq!(
+        events,
+        vec![ev(&[0x91, 0x24, 0x00], 0), ev_rs(&[0x91, 0x3a, 0x00], 1)]
+    );
+}
+
+#[test]
 fn message_time_is_time_of_first_byte() {
     let p = pool(64, 4, 16);
     let mut parser = Parser::new(p.clone(), 1);
