@@ -60,6 +60,14 @@ module! {
             default: 16,
             description: "Virtual MPU-401 output FIFO depth in bytes (1-256)",
         },
+        no_ack: u32 {
+            default: 0,
+            description: "1: the chip never acknowledges commands (UART-only cards); skip the ACK waits",
+        },
+        virt_no_ack: u32 {
+            default: 0,
+            description: "1: the virtual MPU-401s never acknowledge commands (to try no_ack)",
+        },
         rx_fifo: u32 {
             default: 16,
             description: "Virtual MPU-401 input FIFO depth in bytes (1-256)",
@@ -79,6 +87,8 @@ pub(crate) fn device_params() -> DeviceParams {
         baud: *module_parameters::baud.value(),
         tx_fifo: *module_parameters::tx_fifo.value() as usize,
         rx_fifo: *module_parameters::rx_fifo.value() as usize,
+        no_ack: *module_parameters::no_ack.value() != 0,
+        virt_no_ack: *module_parameters::virt_no_ack.value() != 0,
     }
 }
 

@@ -4,8 +4,9 @@
  * the rawmidi node and the sequencer port appear and go away with the module;
  * bytes written to /dev/snd/midiCxD0 come back byte-exact (every message
  * kind, real-time bytes inside a SysEx, a 64 KiB SysEx, every real MIDI file
- * of the guest as raw bytes) and /proc/asound counts them; bad parameters and
- * an ISA port with no chip behind it are refused with the right errno.
+ * of the guest as raw bytes) and /proc/asound counts them; bad parameters, an
+ * ISA port with no chip behind it and a chip that never ACKs (unless no_ack=1)
+ * are refused with the right errno.
  */
 #include <dirent.h>
 #include <poll.h>
@@ -306,7 +307,7 @@ TEST_F(wire, debugfs_shows_each_byte_and_the_counters)
 	unsigned long long t[1100], gaps[1100];
 	unsigned int b[1100];
 	unsigned char out[sizeof(msgs)];
-	char dir[128], path[192], line[128];
+	char dir[300], path[320], line[128];
 	FILE *f;
 
 	ASSERT_TRUE(virt_debugfs(dir, sizeof(dir)));
@@ -382,6 +383,29 @@ TEST_F(params, isa_port_without_chip_is_enodev_and_leaks_nothing)
 	EXPECT_LE(0, dmus_card());
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+TEST_F(params, chip_that_never_acks_is_refused_and_suggests_no_ack)
+{
+	EXPECT_EQ(-ENODEV, dmus_load("virt=1 virt_no_ack=1"));
+	EXPECT_FALSE(dmus_loaded());
+	EXPECT_TRUE(dmus_klog_contains("command 0xff got no ACK"));
+	EXPECT_TRUE(dmus_klog_contains("works with no_ack=1"));
+	EXPECT_FALSE(file_contains("/proc/asound/cards", "DMusMPU401"));
+}
+
+TEST_F(params, chip_that_never_acks_works_with_no_ack)
+{
+	static const unsigned char msgs[] = { 0x90, 0x3c, 0x40, 0x3e, 0x40, 0xf0, 0x01, 0xf7 };
+	unsigned char out[sizeof(msgs)];
+	int card;
+
+	ASSERT_EQ(0, dmus_load("virt=1 virt_no_ack=1 no_ack=1"));
+	card = dmus_card();
+	ASSERT_LE(0, card);
+	EXPECT_EQ(sizeof(msgs), loopback(card, msgs, sizeof(msgs), out));
+	EXPECT_EQ(0, memcmp(msgs, out, sizeof(msgs)));
+	EXPECT_EQ(0, dmus_unload());
 }
 
 TEST_HARNESS_MAIN

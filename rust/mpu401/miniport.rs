@@ -79,9 +79,26 @@ fn command(io: &dyn Mpu401Io, cmd: u8) -> core::result::Result<(), HandshakeErro
 ///
 /// A chip already in UART mode resets without an ACK, so a reset that gets
 /// none is tried once more, as the WDK's dmusuart does; the second must be
-/// answered. The answer to `ENTER_UART` is awaited too (snd-mpu401 does not:
-/// some chips never ACK, see the `no_ack` work in the tracker).
-pub(crate) fn handshake(io: &dyn Mpu401Io) -> core::result::Result<(), HandshakeError> {
+/// answered. The answer to `ENTER_UART` is awaited too (snd-mpu401 does not).
+/// With `no_ack` (snd-mpu401's `MPU401_INFO_NO_ACK`, for UART-only chips
+/// that never answer) both commands are written without waiting, 1 ms apart,
+/// and whatever the chip sent is discarded.
+pub(crate) fn handshake(
+    io: &dyn Mpu401Io,
+    no_ack: bool,
+) -> core::result::Result<(), HandshakeError> {
+    if no_ack {
+        for cmd in [RESET, ENTER_UART] {
+            io.write_command(cmd);
+            fsleep(Delta::from_millis(1));
+        }
+        let mut flushed = 0;
+        while flushed < IRQ_DRAIN_MAX && io.read_status() & RX_EMPTY == 0 {
+            io.read_data();
+            flushed += 1;
+        }
+        return Ok(());
+    }
     if command(io, RESET).is_err() {
         command(io, RESET)?;
     }

@@ -42,6 +42,10 @@ pub(crate) struct DeviceParams {
     pub(crate) tx_fifo: usize,
     /// The virtual chip's input FIFO depth, bytes.
     pub(crate) rx_fifo: usize,
+    /// The chip never acknowledges commands: do not wait for ACKs.
+    pub(crate) no_ack: bool,
+    /// The virtual chip never acknowledges commands.
+    pub(crate) virt_no_ack: bool,
 }
 
 /// The platform driver.
@@ -101,6 +105,7 @@ fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip
                 byte_ns: VirtParams::byte_ns_at(params.baud),
                 tx_depth: params.tx_fifo,
                 rx_depth: params.rx_fifo,
+                ack: !params.virt_no_ack,
             };
             let model = VirtMpu401::new(vparams, irq)?;
             let io: Arc<dyn Mpu401Io> = Arc::new(VirtIo(model.clone()), GFP_KERNEL)?;
@@ -122,10 +127,11 @@ impl platform::Driver for Mpu401Driver {
             let dev = pdev.as_ref();
             let params = crate::device_params();
             let (io, virt, desc) = chip(pdev, &params)?;
-            if let Err(e) = handshake(&*io) {
+            if let Err(e) = handshake(&*io, params.no_ack) {
                 dev_err!(
                     dev,
-                    "no MPU-401 answered at {}: command {:#04x} got no ACK (status {:#04x}, data {:#04x})\n",
+                    "no MPU-401 answered at {}: command {:#04x} got no ACK (status {:#04x}, data {:#04x}); \
+                     a UART-only chip that never acknowledges works with no_ack=1\n",
                     desc.to_str().unwrap_or("?"),
                     e.cmd,
                     e.status,

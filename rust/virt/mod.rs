@@ -15,7 +15,8 @@
 //!   FIFO is full, since the cable holds nothing).
 //! - Commands: `RESET` clears both FIFOs and leaves UART mode, answering
 //!   [`ACK`] unless it was in UART mode; `ENTER_UART` answers [`ACK`]; other
-//!   commands are answered in intelligent mode and ignored in UART mode.
+//!   commands are answered in intelligent mode and ignored in UART mode. With
+//!   `ack == false` (the `virt_no_ack` parameter) it never answers.
 //! - The wire: each TX byte takes `byte_ns` (320 us: 10 bits at 31250 baud)
 //!   on an hrtimer, then lands in the input FIFO (an overrun when it is full)
 //!   and raises the interrupt. `byte_ns == 0` delivers at once.
@@ -58,6 +59,9 @@ pub(crate) struct VirtParams {
     pub(crate) tx_depth: usize,
     /// Input FIFO depth, bytes (1..=[`FIFO_MAX`]).
     pub(crate) rx_depth: usize,
+    /// Whether the chip acknowledges commands (false: a UART-only chip that
+    /// never answers; its mode still changes).
+    pub(crate) ack: bool,
 }
 
 impl VirtParams {
@@ -173,8 +177,11 @@ impl State {
         }
     }
 
-    /// The chip answers a command with ACK.
-    fn ack(&mut self) {
+    /// The chip answers a command with ACK (unless it never does).
+    fn ack(&mut self, acks: bool) {
+        if !acks {
+            return;
+        }
         if !self.rx.push(ACK) {
             self.counters.overruns += 1;
         }
@@ -385,6 +392,7 @@ impl Mpu401Io for VirtIo {
     }
 
     fn write_command(&self, cmd: u8) {
+        let acks = self.0.params.ack;
         let acked = {
             let mut state = self.0.state.lock();
             state.counters.commands += 1;
@@ -395,18 +403,18 @@ impl Mpu401Io for VirtIo {
                     let was_uart = state.uart;
                     state.uart = false;
                     if !was_uart {
-                        state.ack();
+                        state.ack(acks);
                     }
-                    !was_uart
+                    !was_uart && acks
                 }
                 ENTER_UART if !state.uart => {
                     state.uart = true;
-                    state.ack();
-                    true
+                    state.ack(acks);
+                    acks
                 }
                 _ if !state.uart => {
-                    state.ack();
-                    true
+                    state.ack(acks);
+                    acks
                 }
                 _ => false,
             }
