@@ -46,7 +46,7 @@ module! {
         },
         irq: i32 {
             default: 0,
-            description: "IRQ of the ISA MPU-401 given by port=",
+            description: "IRQ of the ISA MPU-401 given by port= (-1: no IRQ, poll the chip)",
         },
         virt: u32 {
             default: 0,
@@ -63,6 +63,10 @@ module! {
         no_ack: u32 {
             default: 0,
             description: "1: the chip never acknowledges commands (UART-only cards); skip the ACK waits",
+        },
+        virt_irq: u32 {
+            default: 1,
+            description: "0: the virtual MPU-401s raise no interrupt and are polled",
         },
         virt_no_ack: u32 {
             default: 0,
@@ -102,8 +106,8 @@ fn check_params() -> Result {
         pr_err!("virt={virt}: at most {VIRT_MAX} virtual MPU-401s\n");
         return Err(EINVAL);
     }
-    if port != 0 && irq <= 0 {
-        pr_err!("port={port:#x} needs irq= (the ISA MPU-401's IRQ line)\n");
+    if port != 0 && (irq == 0 || irq < -1) {
+        pr_err!("port={port:#x} needs irq= (the ISA MPU-401's IRQ line, or -1 to poll)\n");
         return Err(EINVAL);
     }
     if port != 0 && port > 0xfffe {
@@ -170,7 +174,8 @@ impl Devices {
         let nvirt = *module_parameters::virt.value();
         let port = *module_parameters::port.value();
         let irq = *module_parameters::irq.value();
-        let sim = if nvirt > 0 {
+        let virt_irq = *module_parameters::virt_irq.value() != 0;
+        let sim = if nvirt > 0 && virt_irq {
             Some(virt::simirq::SimIrq::new(nvirt)?)
         } else {
             None
@@ -179,13 +184,17 @@ impl Devices {
         let mut requested = 0;
         if port != 0 {
             requested += 1;
-            if let Some(dev) = PlatformDevice::register(0, port, irq)? {
+            // irq=-1: no IRQ resource, the driver polls.
+            if let Some(dev) = PlatformDevice::register(0, port, irq.max(0))? {
                 list.push(dev, GFP_KERNEL)?;
             }
         }
         for n in 0..nvirt {
             requested += 1;
-            let line = sim.as_ref().and_then(|s| s.irq(n as usize)).ok_or(EINVAL)?;
+            let line = match &sim {
+                Some(sim) => sim.irq(n as usize).ok_or(EINVAL)?,
+                None => 0,
+            };
             let id = VIRT_ID_BASE + n as i32;
             if let Some(dev) = PlatformDevice::register(id, 0, line as i32)? {
                 list.push(dev, GFP_KERNEL)?;

@@ -32,6 +32,22 @@ static int dmus_card(void)
 	return card;
 }
 
+/* The card numbers of all DMus MPU-401s, into @cards; returns how many. */
+static int dmus_cards(int *cards, int max)
+{
+	char line[256];
+	int count = 0, n;
+	FILE *f = fopen("/proc/asound/cards", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && count < max)
+		if (strstr(line, "DMusMPU401") && sscanf(line, " %d", &n) == 1)
+			cards[count++] = n;
+	fclose(f);
+	return count;
+}
+
 /* Whether @path contains @needle. */
 static bool file_contains(const char *path, const char *needle)
 {
@@ -383,6 +399,32 @@ TEST_F(params, isa_port_without_chip_is_enodev_and_leaks_nothing)
 	EXPECT_LE(0, dmus_card());
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+TEST_F(params, two_virtual_devices_make_two_cards_that_each_loop_back)
+{
+	static const unsigned char msgs[] = { 0x90, 0x3c, 0x40, 0xc1, 0x07, 0x80, 0x3c, 0x00 };
+	unsigned char out[sizeof(msgs)];
+	int cards[4], i, n;
+
+	ASSERT_EQ(0, dmus_load("virt=2 baud=0"));
+	n = dmus_cards(cards, 4);
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++) {
+		memset(out, 0, sizeof(out));
+		EXPECT_EQ(sizeof(msgs), loopback(cards[i], msgs, sizeof(msgs), out));
+		EXPECT_EQ(0, memcmp(msgs, out, sizeof(msgs)));
+	}
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_EQ(0, dmus_cards(cards, 4));
+}
+
+TEST_F(params, isa_port_polled_without_chip_is_enodev)
+{
+	EXPECT_EQ(-ENODEV, dmus_load("port=0x330 irq=-1"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x330, polled"));
+	EXPECT_FALSE(dmus_loaded());
+	EXPECT_EQ(-EINVAL, dmus_load("port=0x330 irq=-2"));
 }
 
 TEST_F(params, chip_that_never_acks_is_refused_and_suggests_no_ack)

@@ -30,10 +30,18 @@ use crate::port::{
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     device::{Bound, Device},
+    impl_has_hr_timer,
     irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn},
     prelude::*,
-    sync::Arc,
-    time::{delay::fsleep, Delta},
+    sync::{Arc, ArcBorrow},
+    time::{
+        delay::fsleep,
+        hrtimer::{
+            ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
+            HrTimerRestart, RelativeMode,
+        },
+        Delta, Monotonic,
+    },
 };
 
 /// How long the handshake waits for an ACK, microseconds (as the WDK sample).
@@ -164,9 +172,11 @@ pub(crate) struct IrqHandler {
     reported_overruns: AtomicU64,
 }
 
-impl ThreadedHandler for IrqHandler {
-    /// Hard IRQ: drain the input FIFO into the ring, stamp, notify.
-    fn handle(&self, _dev: &Device<Bound>) -> ThreadedIrqReturn {
+impl IrqHandler {
+    /// Drains the chip's input FIFO into the ring, each byte stamped, and
+    /// notifies the port. Hard IRQ context (the IRQ, or the poll timer).
+    /// Returns how many bytes were read and whether the ring overflowed.
+    fn drain(&self) -> (usize, bool) {
         let now = self.clock.get_time();
         let mut drained = 0;
         let mut overrun = false;
@@ -186,15 +196,23 @@ impl ThreadedHandler for IrqHandler {
                 ring.len += 1;
             }
         }
-        if drained == 0 {
-            return ThreadedIrqReturn::None;
+        if drained > 0 {
+            self.port.notify(Some(&self.group));
         }
-        self.port.notify(Some(&self.group));
         if overrun {
             self.ring.overruns.fetch_add(1, Ordering::Relaxed);
-            ThreadedIrqReturn::WakeThread
-        } else {
-            ThreadedIrqReturn::Handled
+        }
+        (drained, overrun)
+    }
+}
+
+impl ThreadedHandler for IrqHandler {
+    /// Hard IRQ: drain the input FIFO into the ring, stamp, notify.
+    fn handle(&self, _dev: &Device<Bound>) -> ThreadedIrqReturn {
+        match self.drain() {
+            (0, _) => ThreadedIrqReturn::None,
+            (_, true) => ThreadedIrqReturn::WakeThread,
+            (_, false) => ThreadedIrqReturn::Handled,
         }
     }
 
@@ -209,6 +227,58 @@ impl ThreadedHandler for IrqHandler {
             );
         }
         IrqReturn::Handled
+    }
+}
+
+/// Polling without an interrupt (snd-mpu401's `irq=-1`): an hrtimer that
+/// runs the IRQ handler's drain every [`POLL_NS`], and the render path's
+/// service with it. Runs in hard-IRQ context.
+#[pin_data]
+pub(crate) struct PollTimer {
+    #[pin]
+    timer: HrTimer<Self>,
+    handler: IrqHandler,
+}
+
+/// The polling period, nanoseconds: 1 ms, as snd-mpu401's timer at HZ=1000.
+/// An input FIFO of 16 bytes fills in 5 ms at 31250 baud.
+pub(crate) const POLL_NS: i64 = 1_000_000;
+
+impl_has_hr_timer! {
+    impl HasHrTimer<Self> for PollTimer {
+        mode: RelativeMode<Monotonic>, field: self.timer
+    }
+}
+
+impl PollTimer {
+    /// Starts polling with `handler`; the returned handle stops it when
+    /// dropped. `-ENOMEM` on allocation failure.
+    pub(crate) fn start(handler: IrqHandler) -> Result<ArcHrTimerHandle<Self>> {
+        let this = Arc::pin_init(
+            pin_init!(Self {
+                timer <- HrTimer::new(),
+                handler,
+            }),
+            GFP_KERNEL,
+        )?;
+        Ok(this.start(Delta::from_nanos(POLL_NS)))
+    }
+}
+
+impl HrTimerCallback for PollTimer {
+    type Pointer<'a> = Arc<Self>;
+
+    fn run(this: ArcBorrow<'_, Self>, mut ctx: HrTimerCallbackContext<'_, Self>) -> HrTimerRestart {
+        let (drained, overrun) = this.handler.drain();
+        if drained == 0 {
+            // Output may be waiting for room in the chip's FIFO.
+            this.handler.port.notify(Some(&this.handler.group));
+        }
+        if overrun {
+            pr_warn!("capture ring overrun: input bytes lost\n");
+        }
+        ctx.forward_now(Delta::from_nanos(POLL_NS));
+        HrTimerRestart::Restart
     }
 }
 

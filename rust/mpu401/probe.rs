@@ -9,7 +9,7 @@
 //! only the IRQ resource, a line of the simulated IRQ domain.
 
 use super::io::PortIo;
-use super::miniport::{handshake, IrqHandler, Mpu401Miniport, Mpu401Stream};
+use super::miniport::{handshake, IrqHandler, Mpu401Miniport, Mpu401Stream, PollTimer};
 use super::regs::Mpu401Io;
 use crate::dmus::{DmusStreamType, MiniportDMus, Mxf, NewStream};
 use crate::port::{
@@ -20,7 +20,10 @@ use crate::port::{
     CaptureMxf, CaptureSink, Port, RenderMxf,
 };
 use crate::virt::{debugfs::VirtDebugfs, VirtIo, VirtMpu401, VirtParams};
-use kernel::{device::Core, irq, platform, prelude::*, str::CString, sync::Arc};
+use kernel::{
+    device::Core, irq, platform, prelude::*, str::CString, sync::Arc,
+    time::hrtimer::ArcHrTimerHandle,
+};
 
 /// The driver's and the devices' name (and the module's).
 pub(crate) const DRIVER_NAME: &CStr = c"snd_dmus_mpu401";
@@ -54,8 +57,9 @@ pub(crate) struct Mpu401Driver;
 /// One bound MPU-401: its card, port, miniport and IRQ.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Mpu401Device {
-    #[pin]
-    irq: irq::ThreadedRegistration<IrqHandler>,
+    /// The interrupt, or the poll timer when the device has none.
+    irq: Option<Pin<KBox<irq::ThreadedRegistration<IrqHandler>>>>,
+    poll: Option<ArcHrTimerHandle<PollTimer>>,
     card: Option<Card>,
     port: Arc<Port>,
     miniport: Mpu401Miniport,
@@ -71,6 +75,7 @@ impl PinnedDrop for Mpu401Device {
         // The card first: `snd_card_free` waits until applications have
         // closed it, after which no rawmidi callback runs. The IRQ is already
         // free (devres releases it before the driver data goes).
+        drop(this.poll.take());
         drop(this.card.take());
         drop(this._debugfs.take());
         this.port.shutdown();
@@ -88,12 +93,17 @@ type Chip = (Arc<dyn Mpu401Io>, Option<Arc<VirtMpu401>>, CString);
 /// The chip behind `pdev`: its I/O range when it has one, else a virtual one.
 fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip> {
     let dev = pdev.as_ref();
-    let irq = pdev.irq_by_index(0)?.irq();
+    // 0: no interrupt, the driver polls.
+    let irq = pdev.optional_irq_by_index(0).map(|r| r.irq()).unwrap_or(0);
     match PortIo::new(dev) {
         Ok(ports) => {
             let base = ports.base();
             let io: Arc<dyn Mpu401Io> = Arc::new(ports, GFP_KERNEL)?;
-            let desc = CString::try_from_fmt(fmt!("MPU-401 at {:#x}, irq {}", base, irq))?;
+            let desc = if irq == 0 {
+                CString::try_from_fmt(fmt!("MPU-401 at {:#x}, polled", base))?
+            } else {
+                CString::try_from_fmt(fmt!("MPU-401 at {:#x}, irq {}", base, irq))?
+            };
             Ok((io, None, desc))
         }
         Err(e) if e != ENOENT => {
@@ -109,7 +119,11 @@ fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip
             };
             let model = VirtMpu401::new(vparams, irq)?;
             let io: Arc<dyn Mpu401Io> = Arc::new(VirtIo(model.clone()), GFP_KERNEL)?;
-            let desc = CString::try_from_fmt(fmt!("virtual MPU-401, irq {}", irq))?;
+            let desc = if irq == 0 {
+                CString::try_from_fmt(fmt!("virtual MPU-401, polled"))?
+            } else {
+                CString::try_from_fmt(fmt!("virtual MPU-401, irq {}", irq))?
+            };
             Ok((io, Some(model), desc))
         }
     }
@@ -179,10 +193,26 @@ impl platform::Driver for Mpu401Driver {
             let capture: Arc<CaptureMxf> = capture;
             port.set_streams(render, capture);
             let handler = miniport.irq_handler(&port);
-            let irq_line = pdev.irq_by_index(0)?.irq();
+            let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).ok();
             let debugfs = match &virt {
-                Some(model) => Some(VirtDebugfs::new(model, irq_line)?),
+                Some(model) => Some(VirtDebugfs::new(model)?),
                 None => None,
+            };
+            // The interrupt when there is one, else polling.
+            let (irq, poll) = match irq_line {
+                Some(_) => (
+                    Some(KBox::pin_init(
+                        pdev.request_threaded_irq_by_index(
+                            irq::Flags::TRIGGER_NONE,
+                            0,
+                            c"snd-dmus-mpu401",
+                            Ok::<_, Error>(handler),
+                        ),
+                        GFP_KERNEL,
+                    )?),
+                    None,
+                ),
+                None => (None, Some(PollTimer::start(handler)?)),
             };
             let shortname = CString::try_from_fmt(fmt!("DMus MPU-401"))?;
             let longname = CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
@@ -206,12 +236,8 @@ impl platform::Driver for Mpu401Driver {
                 .inspect_err(|e| dev_err!(dev, "cannot create the ALSA card: {:?}\n", e))
             };
             Ok(try_pin_init!(Mpu401Device {
-                irq <- pdev.request_threaded_irq_by_index(
-                    irq::Flags::TRIGGER_NONE,
-                    0,
-                    c"snd-dmus-mpu401",
-                    Ok::<_, Error>(handler)
-                ),
+                irq,
+                poll,
                 card: Some(make_card()?),
                 port,
                 miniport,

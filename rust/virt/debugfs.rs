@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! debugfs view of a virtual MPU-401: `/sys/kernel/debug/snd-dmus-mpu401-virtIRQ/`
+//! debugfs view of a virtual MPU-401: `/sys/kernel/debug/snd-dmus-mpu401-virtN/`,
+//! N counting the virtual MPU-401s created since the module was loaded.
 //!
 //! - `wire`: the last [`WIRE_LOG_LEN`] bytes that crossed the cable, oldest
 //!   first, one per line: arrival time in nanoseconds since the device was
@@ -10,6 +11,7 @@
 
 use super::{VirtMpu401, WIRE_LOG_LEN};
 use core::fmt;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     debugfs::{Dir, File, Writer},
     prelude::*,
@@ -64,9 +66,11 @@ pub(crate) struct VirtDebugfs {
 }
 
 impl VirtDebugfs {
-    /// Creates `snd-dmus-mpu401-virt<irq>/` for `model`.
-    pub(crate) fn new(model: &Arc<VirtMpu401>, irq: u32) -> Result<Pin<KBox<Self>>> {
-        let name = CString::try_from_fmt(fmt!("snd-dmus-mpu401-virt{}", irq))?;
+    /// Creates `snd-dmus-mpu401-virt<N>/` for `model`.
+    pub(crate) fn new(model: &Arc<VirtMpu401>) -> Result<Pin<KBox<Self>>> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = CString::try_from_fmt(fmt!("snd-dmus-mpu401-virt{}", n))?;
         let dir = Dir::new(&name);
         KBox::pin_init(
             try_pin_init!(Self {
