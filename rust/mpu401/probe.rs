@@ -20,6 +20,7 @@ use crate::port::{
     CaptureMxf, CaptureSink, Port, RenderMxf,
 };
 use crate::virt::{debugfs::VirtDebugfs, VirtIo, VirtMpu401, VirtParams};
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     device::Core, irq, platform, prelude::*, str::CString, sync::Arc,
     time::hrtimer::ArcHrTimerHandle,
@@ -86,9 +87,17 @@ impl PinnedDrop for Mpu401Device {
     }
 }
 
-/// A chip's registers, its model when it is virtual, and a description for
-/// messages and card names.
-type Chip = (Arc<dyn Mpu401Io>, Option<Arc<VirtMpu401>>, CString);
+/// A chip's registers, its model and number when it is virtual, a
+/// description for messages, and a short name ("0x330", "virt0").
+type Chip = (
+    Arc<dyn Mpu401Io>,
+    Option<(Arc<VirtMpu401>, u32)>,
+    CString,
+    CString,
+);
+
+/// Virtual MPU-401s probed since the module was loaded (their numbers).
+static VIRT_PROBED: AtomicU32 = AtomicU32::new(0);
 
 /// The chip behind `pdev`: its I/O range when it has one, else a virtual one.
 fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip> {
@@ -104,7 +113,8 @@ fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip
             } else {
                 CString::try_from_fmt(fmt!("MPU-401 at {:#x}, irq {}", base, irq))?
             };
-            Ok((io, None, desc))
+            let short = CString::try_from_fmt(fmt!("{:#x}", base))?;
+            Ok((io, None, desc, short))
         }
         Err(e) if e != ENOENT => {
             dev_err!(dev, "cannot reserve the MPU-401's I/O ports: {:?}\n", e);
@@ -124,7 +134,9 @@ fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip
             } else {
                 CString::try_from_fmt(fmt!("virtual MPU-401, irq {}", irq))?
             };
-            Ok((io, Some(model), desc))
+            let n = VIRT_PROBED.fetch_add(1, Ordering::Relaxed);
+            let short = CString::try_from_fmt(fmt!("virt{}", n))?;
+            Ok((io, Some((model, n)), desc, short))
         }
     }
 }
@@ -140,7 +152,7 @@ impl platform::Driver for Mpu401Driver {
         pin_init::pin_init_scope(move || {
             let dev = pdev.as_ref();
             let params = crate::device_params();
-            let (io, virt, desc) = chip(pdev, &params)?;
+            let (io, virt, desc, short) = chip(pdev, &params)?;
             if let Err(e) = handshake(&*io, params.no_ack) {
                 dev_err!(
                     dev,
@@ -151,7 +163,7 @@ impl platform::Driver for Mpu401Driver {
                     e.status,
                     e.data
                 );
-                if let Some(virt) = &virt {
+                if let Some((virt, _)) = &virt {
                     virt.shutdown();
                 }
                 return Err(ENODEV);
@@ -195,7 +207,7 @@ impl platform::Driver for Mpu401Driver {
             let handler = miniport.irq_handler(&port);
             let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).ok();
             let debugfs = match &virt {
-                Some(model) => Some(VirtDebugfs::new(model)?),
+                Some((model, n)) => Some(VirtDebugfs::new(model, *n)?),
                 None => None,
             };
             // The interrupt when there is one, else polling.
@@ -214,7 +226,8 @@ impl platform::Driver for Mpu401Driver {
                 ),
                 None => (None, Some(PollTimer::start(handler)?)),
             };
-            let shortname = CString::try_from_fmt(fmt!("DMus MPU-401"))?;
+            let shortname =
+                CString::try_from_fmt(fmt!("DMus MPU-401 {}", short.to_str().unwrap_or("?")))?;
             let longname = CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
             let rawmidi = CString::try_from_fmt(fmt!("DMus MPU-401 MIDI"))?;
             let ops: Arc<dyn RawmidiOps> = port.clone();
@@ -241,7 +254,7 @@ impl platform::Driver for Mpu401Driver {
                 card: Some(make_card()?),
                 port,
                 miniport,
-                virt,
+                virt: virt.map(|(model, _)| model),
                 _debugfs: debugfs,
             }))
         })

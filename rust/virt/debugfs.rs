@@ -11,7 +11,6 @@
 
 use super::{VirtMpu401, WIRE_LOG_LEN};
 use core::fmt;
-use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     debugfs::{Dir, File, Writer},
     prelude::*,
@@ -66,10 +65,8 @@ pub(crate) struct VirtDebugfs {
 }
 
 impl VirtDebugfs {
-    /// Creates `snd-dmus-mpu401-virt<N>/` for `model`.
-    pub(crate) fn new(model: &Arc<VirtMpu401>) -> Result<Pin<KBox<Self>>> {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    /// Creates `snd-dmus-mpu401-virt<n>/` for virtual MPU-401 number `n`.
+    pub(crate) fn new(model: &Arc<VirtMpu401>, n: u32) -> Result<Pin<KBox<Self>>> {
         let name = CString::try_from_fmt(fmt!("snd-dmus-mpu401-virt{}", n))?;
         let dir = Dir::new(&name);
         KBox::pin_init(
