@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Every test (`make check`): the host crates' cargo tests, then the
-# kselftests inside the VM. Prints one closing line "N passed, N failed"
+# Every test (`make check`): style checks (rustfmt, clippy), the host crates'
+# cargo tests, then the kselftests inside the VM. Prints one closing line "N passed, N failed"
 # counting tests (not phases) and exits non-zero on any failure.
 
 . "$(dirname "$0")/build.sh"
@@ -10,6 +10,32 @@ start=$SECONDS
 build_all
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
+
+# Style, as the kernel checks it: each check counts as one test.
+style_pass=0
+style_fail=0
+style() {
+	local name=$1
+	shift
+	if "$@" >"$logs/style.log" 2>&1; then
+		style_pass=$((style_pass + 1))
+		log "style: $name: ok"
+	else
+		style_fail=$((style_fail + 1))
+		log "style: $name: FAILED"
+		cat "$logs/style.log"
+	fi
+}
+# The module built with clippy (CLIPPY=1) prints no warning.
+clippy_clean() {
+	touch "$TOP/rust/snd_dmus_mpu401.rs"
+	make -C "$TOP" --no-print-directory KDIR="$KBUILD" CLIPPY=1 modules >"$logs/clippy.log" 2>&1 &&
+		! grep -E '^(warning|error)' "$logs/clippy.log" || { cat "$logs/clippy.log"; false; }
+}
+style "rustfmt (kernel config) of the module" rustfmt --edition 2021 --check \
+	--config-path "$DMUS_CACHE/src/linux/.rustfmt.toml" "$TOP/rust/snd_dmus_mpu401.rs"
+style "cargo fmt of the host crates" cargo fmt --manifest-path "$TOP/rust/Cargo.toml" --all --check
+style "make CLIPPY=1 without warnings" clippy_clean
 
 # Host tests. cargo's own summary lines are kept in the output.
 set +e
@@ -40,6 +66,6 @@ read -r vp vf < <(tr -d '\r' <"$logs/vm.log" | awk '
 	END { print p + 0, f + 0 }')
 [ "$host_rc" -eq 0 ] || [ "$hf" -gt 0 ] || hf=$((hf + 1))
 [ "$vm_rc" -eq 0 ] || [ "$vf" -gt 0 ] || vf=$((vf + 1))
-log "host: $hp passed, $hf failed; vm: $vp passed, $vf failed; in $((SECONDS - start)) s"
-echo "$((hp + vp)) passed, $((hf + vf)) failed"
-[ $((hf + vf)) -eq 0 ]
+log "style: $style_pass passed, $style_fail failed; host: $hp passed, $hf failed; vm: $vp passed, $vf failed; in $((SECONDS - start)) s"
+echo "$((style_pass + hp + vp)) passed, $((style_fail + hf + vf)) failed"
+[ $((style_fail + hf + vf)) -eq 0 ]

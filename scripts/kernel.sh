@@ -51,8 +51,10 @@ build() {
 
 if [ ! -f "$BUILD/.dmus-built" ]; then
 	log "building kernel $(cat "$DMUS_CACHE/src/VERSION") in $BUILD (about 20 minutes on 2 cores)"
-	phase kernel-config configure
-	phase kernel-build build
+	# stdout carries only the build directory (callers capture it): the
+	# kernel's own output (e.g. "Rust is available!") goes to stderr.
+	phase kernel-config configure >&2
+	phase kernel-build build >&2
 	touch "$BUILD/.dmus-built"
 else
 	log "kernel $(cat "$BUILD/kernelrelease") cached in $BUILD"
