@@ -18,6 +18,9 @@ modprobe snd-dmus-mpu401 virt=1
 dmesg | grep snd_dmus_mpu401
 cat /proc/asound/cards
 aplaymidi -l
+echo "== warm-up: a short file first (under TCG the first use of each code path"
+echo "   costs ~10 ms of translation, which would land on the first message)"
+/opt/dmus/dmus_play.sh /opt/dmus/midi/pgmassign_advanced.mid /tmp/warm.mid | grep -E "^(events|verdict)"
 echo "== aplaymidi $(basename $file) -> DMus MPU-401 -> cable -> arecordmidi"
 /opt/dmus/dmus_play.sh "$file" /tmp/rec.mid
 echo "== /proc/asound/card0/midi0"
