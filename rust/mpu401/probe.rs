@@ -231,6 +231,7 @@ impl platform::Driver for Mpu401Driver {
             let longname = CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
             let rawmidi = CString::try_from_fmt(fmt!("DMus MPU-401 MIDI"))?;
             let ops: Arc<dyn RawmidiOps> = port.clone();
+            let port_on_error = port.clone();
             let make_card = move || {
                 let names = CardNames {
                     driver: c"DMusMPU401",
@@ -246,7 +247,11 @@ impl platform::Driver for Mpu401Driver {
                     &names,
                     ops,
                 )
-                .inspect_err(|e| dev_err!(dev, "cannot create the ALSA card: {:?}\n", e))
+                .inspect_err(|e| {
+                    dev_err!(dev, "cannot create the ALSA card: {:?}\n", e);
+                    // Breaks the port -> group -> member -> port cycle.
+                    port_on_error.shutdown();
+                })
             };
             Ok(try_pin_init!(Mpu401Device {
                 irq,
