@@ -358,12 +358,14 @@ impl RawmidiOps for Port {
     fn trigger(&self, dir: Direction, substream: Substream, up: bool) {
         match dir {
             Direction::Output => {
-                if up {
-                    // Under the feed lock, so that a pump cannot run between
-                    // this count and its store.
-                    let mut feed = self.feed.lock();
-                    feed.published = substream.output_pending();
-                }
+                // Under the feed lock, so that a pump cannot run between the
+                // count and its store. ALSA calls trigger without its
+                // substream lock (sound/core/rawmidi.c): trigger(1) after a
+                // write has copied its bytes, trigger(0) before a drop resets
+                // the buffer, after which nothing counted before is there.
+                let mut feed = self.feed.lock();
+                feed.published = if up { substream.output_pending() } else { 0 };
+                drop(feed);
                 self.output_up.store(up, Ordering::Release);
                 if up {
                     self.notify(None);
