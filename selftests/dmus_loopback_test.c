@@ -14,24 +14,6 @@
 #include "dmus_lib.h"
 #include "kselftest_harness.h"
 
-/* The card number of the DMus MPU-401 (from /proc/asound/cards), or -1. */
-static int dmus_card(void)
-{
-	char line[256];
-	int card = -1, n;
-	FILE *f = fopen("/proc/asound/cards", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "DMusMPU401") && sscanf(line, " %d", &n) == 1) {
-			card = n;
-			break;
-		}
-	fclose(f);
-	return card;
-}
-
 /* The card numbers of all DMus MPU-401s, into @cards; returns how many. */
 static int dmus_cards(int *cards, int max)
 {
@@ -46,6 +28,14 @@ static int dmus_cards(int *cards, int max)
 			cards[count++] = n;
 	fclose(f);
 	return count;
+}
+
+/* The card number of the first DMus MPU-401, or -1. */
+static int dmus_card(void)
+{
+	int card;
+
+	return dmus_cards(&card, 1) ? card : -1;
 }
 
 /* Whether @path contains @needle. */
