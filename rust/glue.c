@@ -329,3 +329,9 @@ int dmus_glue_output_pending(struct snd_rawmidi_substream *s)
 	spin_unlock_irqrestore(&s->lock, flags);
 	return n;
 }
+
+/* Waits until @d is neither scheduled nor running (process context). */
+void dmus_glue_tasklet_kill(struct dmus_tasklet *d)
+{
+	tasklet_kill(&d->tasklet);
+}

@@ -89,6 +89,7 @@ extern "C" {
     ) -> *mut DmusTasklet;
     pub(crate) fn dmus_glue_tasklet_schedule(tasklet: *mut DmusTasklet);
     pub(crate) fn dmus_glue_tasklet_free(tasklet: *mut DmusTasklet);
+    pub(crate) fn dmus_glue_tasklet_kill(tasklet: *mut DmusTasklet);
 
     pub(crate) fn dmus_glue_spin_lock_irqsave(lock: *mut bindings::spinlock_t) -> ffi::c_ulong;
     pub(crate) fn dmus_glue_spin_unlock_irqrestore(

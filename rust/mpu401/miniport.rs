@@ -532,10 +532,12 @@ impl Mpu401Miniport {
         }
     }
 
-    /// Teardown, process context: stops the retry timer.
+    /// Teardown, process context, after the IRQ or poll timer is gone: stops
+    /// the retry timer, empties the group and waits for its tasklet.
     pub(crate) fn shutdown(&self) {
         self.retry.shutdown();
         self.group.clear();
+        self.group.kill();
     }
 }
 

@@ -73,9 +73,11 @@ impl PinnedDrop for Mpu401Device {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: Nothing below moves a pinned field; `card` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        // The card first: `snd_card_free` waits until applications have
-        // closed it, after which no rawmidi callback runs. The IRQ is already
-        // free (devres releases it before the driver data goes).
+        // The interrupt and the poll timer first (in 7.2 devres runs after the
+        // driver data is dropped, so the IRQ is still live here), then the
+        // card: `snd_card_free` waits until applications have closed it,
+        // after which no rawmidi callback runs.
+        drop(this.irq.take());
         drop(this.poll.take());
         drop(this.card.take());
         drop(this._debugfs.take());
@@ -205,31 +207,40 @@ impl platform::Driver for Mpu401Driver {
             let capture: Arc<CaptureMxf> = capture;
             port.set_streams(render, capture);
             let handler = miniport.irq_handler(&port);
-            let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).ok();
-            let debugfs = match &virt {
-                Some((model, n)) => Some(VirtDebugfs::new(model, *n)?),
-                None => None,
+            // Past `init`, the port and its group hold each other: an error
+            // from here on must shut the port down (which also releases the
+            // chip's I/O ports through the streams).
+            let setup = || -> Result<_> {
+                let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).ok();
+                let debugfs = match &virt {
+                    Some((model, n)) => Some(VirtDebugfs::new(model, *n)?),
+                    None => None,
+                };
+                // The interrupt when there is one, else polling.
+                let (irq, poll) = match irq_line {
+                    Some(_) => (
+                        Some(KBox::pin_init(
+                            pdev.request_threaded_irq_by_index(
+                                irq::Flags::TRIGGER_NONE,
+                                0,
+                                c"snd-dmus-mpu401",
+                                Ok::<_, Error>(handler),
+                            ),
+                            GFP_KERNEL,
+                        )?),
+                        None,
+                    ),
+                    None => (None, Some(PollTimer::start(handler)?)),
+                };
+                let shortname =
+                    CString::try_from_fmt(fmt!("DMus MPU-401 {}", short.to_str().unwrap_or("?")))?;
+                let longname =
+                    CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
+                let rawmidi = CString::try_from_fmt(fmt!("DMus MPU-401 MIDI"))?;
+                Ok((irq, poll, debugfs, shortname, longname, rawmidi))
             };
-            // The interrupt when there is one, else polling.
-            let (irq, poll) = match irq_line {
-                Some(_) => (
-                    Some(KBox::pin_init(
-                        pdev.request_threaded_irq_by_index(
-                            irq::Flags::TRIGGER_NONE,
-                            0,
-                            c"snd-dmus-mpu401",
-                            Ok::<_, Error>(handler),
-                        ),
-                        GFP_KERNEL,
-                    )?),
-                    None,
-                ),
-                None => (None, Some(PollTimer::start(handler)?)),
-            };
-            let shortname =
-                CString::try_from_fmt(fmt!("DMus MPU-401 {}", short.to_str().unwrap_or("?")))?;
-            let longname = CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
-            let rawmidi = CString::try_from_fmt(fmt!("DMus MPU-401 MIDI"))?;
+            let (irq, poll, debugfs, shortname, longname, rawmidi) =
+                setup().inspect_err(|_| port.shutdown())?;
             let ops: Arc<dyn RawmidiOps> = port.clone();
             let port_on_error = port.clone();
             let make_card = move || {

@@ -185,6 +185,7 @@ impl Port {
             return;
         };
         let now = self.clock.get_time();
+        let mut short_of_room = false;
         let due = {
             let mut guard = self.feed.lock();
             let feed = &mut *guard;
@@ -201,6 +202,7 @@ impl Port {
                         .min(RENDER_CHUNK)
                         .min(feed.published);
                     if room == 0 || self.render_pool.free_buffers() < RENDER_BUFFERS {
+                        short_of_room = feed.published > 0;
                         break;
                     }
                     let n = output.transmit_peek(&mut buf[..room]);
@@ -228,6 +230,12 @@ impl Port {
         };
         let chain = if due.is_empty() { None } else { Some(due) };
         let _ = render.put_message(chain);
+        // Bytes were left in ALSA's buffer for want of events, and writing
+        // gave the events back without the chip ever filling (which would
+        // have armed the retry timer): come back for the rest.
+        if short_of_room && self.render_pool.free_events() > RENDER_RESERVE + RENDER_CHUNK {
+            self.notify(None);
+        }
     }
 
     /// Lets the capture stream deliver what the IRQ collected. Softirq.
@@ -363,10 +371,12 @@ impl RawmidiOps for Port {
                 // substream lock (sound/core/rawmidi.c): trigger(1) after a
                 // write has copied its bytes, trigger(0) before a drop resets
                 // the buffer, after which nothing counted before is there.
+                // `output_up` too: a trigger(0) (DROP) then returns only after
+                // a running pump pass has acked what it peeked.
                 let mut feed = self.feed.lock();
                 feed.published = if up { substream.output_pending() } else { 0 };
-                drop(feed);
                 self.output_up.store(up, Ordering::Release);
+                drop(feed);
                 if up {
                     self.notify(None);
                 }

@@ -60,6 +60,12 @@ impl KernelServiceGroup {
         )?)
     }
 
+    /// Waits for a scheduled or running service pass to finish (teardown,
+    /// process context, after what schedules the group is stopped).
+    pub(crate) fn kill(&self) {
+        self.tasklet.kill();
+    }
+
     /// Removes every member (teardown).
     pub(crate) fn clear(&self) {
         let old = core::mem::take(&mut *self.tasklet.handler().sinks.lock());

@@ -64,6 +64,14 @@ impl<T: TaskletHandler> Tasklet<T> {
         unsafe { glue::dmus_glue_tasklet_schedule(self.raw.as_ptr()) }
     }
 
+    /// Waits until the tasklet is neither scheduled nor running
+    /// (`tasklet_kill`). Process context; the owner stops what schedules it
+    /// first, so that the last reference is not dropped by the tasklet itself.
+    pub(crate) fn kill(&self) {
+        // SAFETY: `raw` is a live tasklet until `drop`.
+        unsafe { glue::dmus_glue_tasklet_kill(self.raw.as_ptr()) }
+    }
+
     /// The handler.
     pub(crate) fn handler(&self) -> &Arc<T> {
         &self.handler
