@@ -101,11 +101,10 @@ type Chip = (
 /// Virtual MPU-401s probed since the module was loaded (their numbers).
 static VIRT_PROBED: AtomicU32 = AtomicU32::new(0);
 
-/// The chip behind `pdev`: its I/O range when it has one, else a virtual one.
-fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams) -> Result<Chip> {
+/// The chip behind `pdev`: its I/O range when it has one, else a virtual one
+/// raising Linux IRQ `irq` (0: none, the driver polls).
+fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams, irq: u32) -> Result<Chip> {
     let dev = pdev.as_ref();
-    // 0: no interrupt, the driver polls.
-    let irq = pdev.optional_irq_by_index(0).map(|r| r.irq()).unwrap_or(0);
     match PortIo::new(dev) {
         Ok(ports) => {
             let base = ports.base();
@@ -154,7 +153,9 @@ impl platform::Driver for Mpu401Driver {
         pin_init::pin_init_scope(move || {
             let dev = pdev.as_ref();
             let params = crate::device_params();
-            let (io, virt, desc, short) = chip(pdev, &params)?;
+            // 0: no interrupt, the driver polls.
+            let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).unwrap_or(0);
+            let (io, virt, desc, short) = chip(pdev, &params, irq_line)?;
             if let Err(e) = handshake(&*io, params.no_ack) {
                 dev_err!(
                     dev,
@@ -211,14 +212,13 @@ impl platform::Driver for Mpu401Driver {
             // from here on must shut the port down (which also releases the
             // chip's I/O ports through the streams).
             let setup = || -> Result<_> {
-                let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).ok();
                 let debugfs = match &virt {
                     Some((model, n)) => Some(VirtDebugfs::new(model, *n)?),
                     None => None,
                 };
                 // The interrupt when there is one, else polling.
                 let (irq, poll) = match irq_line {
-                    Some(_) => (
+                    1.. => (
                         Some(KBox::pin_init(
                             pdev.request_threaded_irq_by_index(
                                 irq::Flags::TRIGGER_NONE,
@@ -230,7 +230,7 @@ impl platform::Driver for Mpu401Driver {
                         )?),
                         None,
                     ),
-                    None => (None, Some(PollTimer::start(handler)?)),
+                    0 => (None, Some(PollTimer::start(handler)?)),
                 };
                 let shortname =
                     CString::try_from_fmt(fmt!("DMus MPU-401 {}", short.to_str().unwrap_or("?")))?;

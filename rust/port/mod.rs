@@ -94,8 +94,8 @@ pub(crate) struct Port {
 }
 
 impl Port {
-    /// Creates the port with a render pool of `events` events and `buffers`
-    /// SysEx buffers of `buffer_size` bytes. `-ENOMEM` on allocation failure.
+    /// Creates the port over its master clock, render allocator and capture
+    /// sink. `-ENOMEM` on allocation failure.
     pub(crate) fn new(
         clock: KernelClock,
         render_pool: KPool,
