@@ -2,8 +2,9 @@
 /*
  * C glue for what Linux 7.2 offers no Rust abstraction for: ALSA cards and
  * rawmidi devices, tasklets, simulated interrupts, port I/O cookies,
- * spin_lock_irqsave and platform devices with resources. Every function is a
- * thin wrapper over a kernel API (static inlines and macros cannot be called
+ * spin_lock_irqsave, platform devices with resources and PCI I/O BARs
+ * (params.c and pnp.c hold the array parameters and the PnP driver, for the
+ * same reason). Every function is a thin wrapper over a kernel API (static inlines and macros cannot be called
  * from Rust); the safe Rust layers over them are rust/port/alsa.rs,
  * rust/port/tasklet.rs, rust/port/irqlock.rs, rust/mpu401/io.rs and
  * rust/virt/simirq.rs. Nothing here decides anything.
@@ -15,12 +16,15 @@
 #include <linux/irq.h>
 #include <linux/irq_sim.h>
 #include <linux/irqdomain.h>
+#include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <sound/core.h>
 #include <sound/rawmidi.h>
+
+#include "glue.h"
 
 /* --- rawmidi: the ops call back into Rust (rust/port/alsa.rs) ------------ */
 
@@ -144,11 +148,6 @@ void dmus_glue_tasklet_schedule(struct dmus_tasklet *d)
 	tasklet_schedule(&d->tasklet);
 }
 
-void dmus_glue_tasklet_disable(struct dmus_tasklet *d)
-{
-	tasklet_disable(&d->tasklet);
-}
-
 void dmus_glue_tasklet_free(struct dmus_tasklet *d)
 {
 	tasklet_kill(&d->tasklet);
@@ -249,30 +248,77 @@ void dmus_glue_simirq_free(struct dmus_simirq *s, unsigned int count)
 /* --- platform devices with resources ------------------------------------ */
 
 /*
- * Registers platform device @name.@id with an I/O range [@port, @port + 1]
- * when @port is non-zero and an IRQ when @irq is positive.
+ * Registers platform device DMUS_DRIVER_NAME.@id (PLATFORM_DEVID_AUTO: a
+ * free number), a child of @parent (NULL: none), with an I/O range [@port,
+ * @port + 1] when @port is non-zero and an IRQ when @irq is positive. The
+ * driver's probe runs now.
  */
-struct platform_device *dmus_glue_platform_register(const char *name, int id,
+struct platform_device *dmus_glue_platform_register(struct device *parent, int id,
 						    unsigned long port, int irq)
 {
 	struct resource res[2] = {};
-	unsigned int n = 0;
+	struct platform_device_info info = {
+		.parent = parent,
+		.name = DMUS_DRIVER_NAME,
+		.id = id,
+		.res = res,
+	};
 
 	if (port) {
-		res[n].start = port;
-		res[n].end = port + 1;
-		res[n].flags = IORESOURCE_IO;
-		res[n].name = name;
-		n++;
+		res[info.num_res].start = port;
+		res[info.num_res].end = port + 1;
+		res[info.num_res].flags = IORESOURCE_IO;
+		res[info.num_res].name = DMUS_DRIVER_NAME;
+		info.num_res++;
 	}
 	if (irq > 0) {
-		res[n].start = irq;
-		res[n].end = irq;
-		res[n].flags = IORESOURCE_IRQ;
-		res[n].name = name;
-		n++;
+		res[info.num_res].start = irq;
+		res[info.num_res].end = irq;
+		res[info.num_res].flags = IORESOURCE_IRQ;
+		res[info.num_res].name = DMUS_DRIVER_NAME;
+		info.num_res++;
 	}
-	return platform_device_register_resndata(NULL, name, id, res, n, NULL, 0);
+	return platform_device_register_full(&info);
+}
+
+/*
+ * The device slot (0 to DMUS_SLOTS - 1) of platform device @dev: its id when
+ * the module gave it one below DMUS_SLOTS (ISA and PnP devices), else -1
+ * (virtual and PCI devices).
+ */
+int dmus_glue_platform_slot(struct device *dev)
+{
+	struct platform_device *pdev = to_platform_device(dev);
+
+	if (pdev->id_auto || pdev->id < 0 || pdev->id >= DMUS_SLOTS)
+		return -1;
+	return pdev->id;
+}
+
+/* --- PCI: an I/O BAR (Linux 7.2's Rust pci::Bar maps memory BARs only) --- */
+
+/* Enables PCI device @dev (managed: disabled again on unbind). */
+int dmus_glue_pci_enable(struct device *dev)
+{
+	return pcim_enable_device(to_pci_dev(dev));
+}
+
+/*
+ * Start and length of BAR @bar of PCI device @dev when it is an I/O BAR.
+ * Returns 0, -EINVAL for a BAR number above 5, -ENODEV when the BAR is
+ * absent or maps memory.
+ */
+int dmus_glue_pci_io_bar(struct device *dev, int bar, unsigned long *start, unsigned long *len)
+{
+	struct pci_dev *pci = to_pci_dev(dev);
+
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS)
+		return -EINVAL;
+	if (!(pci_resource_flags(pci, bar) & IORESOURCE_IO) || !pci_resource_len(pci, bar))
+		return -ENODEV;
+	*start = pci_resource_start(pci, bar);
+	*len = pci_resource_len(pci, bar);
+	return 0;
 }
 
 /* Whether a driver bound to @pdev (its probe succeeded). */

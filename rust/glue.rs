@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Declarations of the C glue in `rust/glue.c`.
+//! Declarations of the C glue in `rust/glue.c`, `rust/params.c` and
+//! `rust/pnp.c`.
 //!
 //! Only the safe layers (`port::alsa`, `port::tasklet`, `port::irqlock`,
 //! `mpu401::io`, `virt::simirq`, the platform glue in `mpu401::probe`) call
@@ -112,11 +113,34 @@ extern "C" {
     pub(crate) fn dmus_glue_simirq_free(sim: *mut DmusSimIrq, count: ffi::c_uint);
 
     pub(crate) fn dmus_glue_platform_register(
-        name: *const ffi::c_char,
+        parent: *mut bindings::device,
         id: ffi::c_int,
         port: ffi::c_ulong,
         irq: ffi::c_int,
     ) -> *mut bindings::platform_device;
+    pub(crate) fn dmus_glue_platform_slot(dev: *mut bindings::device) -> ffi::c_int;
+    pub(crate) fn dmus_glue_pci_enable(dev: *mut bindings::device) -> ffi::c_int;
+    pub(crate) fn dmus_glue_pci_io_bar(
+        dev: *mut bindings::device,
+        bar: ffi::c_int,
+        start: *mut ffi::c_ulong,
+        len: *mut ffi::c_ulong,
+    ) -> ffi::c_int;
+
+    // rust/params.c: the per-device (array) module parameters.
+    pub(crate) fn dmus_param_index(slot: ffi::c_int) -> ffi::c_int;
+    pub(crate) fn dmus_param_id(slot: ffi::c_int) -> *const ffi::c_char;
+    pub(crate) fn dmus_param_enabled(slot: ffi::c_int) -> bool;
+    pub(crate) fn dmus_param_port(slot: ffi::c_int) -> ffi::c_ulong;
+    pub(crate) fn dmus_param_port_bad(slot: ffi::c_int) -> bool;
+    pub(crate) fn dmus_param_port_raw(slot: ffi::c_int) -> ffi::c_long;
+    pub(crate) fn dmus_param_irq(slot: ffi::c_int) -> ffi::c_int;
+    pub(crate) fn dmus_param_slot_is_pnp(slot: ffi::c_int) -> bool;
+
+    // rust/pnp.c: the PnP driver.
+    pub(crate) fn dmus_pnp_register(found: *mut ffi::c_int, bound: *mut ffi::c_int) -> ffi::c_int;
+    pub(crate) fn dmus_pnp_unregister();
+
     pub(crate) fn dmus_glue_request_ports(
         dev: *mut bindings::device,
         start: *mut ffi::c_ulong,

@@ -10,13 +10,15 @@
 //!   allocator). Those files import only `core` and are also built on the host
 //!   for `cargo test` (see `rust/host/`).
 //! - `port`: the port driver on ALSA (card, rawmidi, clock, service group).
-//! - `mpu401`: the MPU-401 UART miniport and its platform driver.
+//! - `mpu401`: the MPU-401 UART miniport, its platform driver and the PCI
+//!   driver; the PnP driver and the array parameters are C (`rust/pnp.c`,
+//!   `rust/params.c`).
 //! - `virt`: the virtual MPU-401.
 //!
 //! Source of the contracts: the WDK's `dmusicks.h` ("DMus Port Driver",
 //! "DMus Miniport Driver" pages).
 
-use kernel::{driver, platform, prelude::*};
+use kernel::{driver, pci, platform, prelude::*};
 
 pub mod dmus;
 mod glue;
@@ -24,7 +26,8 @@ mod mpu401;
 mod port;
 mod virt;
 
-use mpu401::probe::{DeviceParams, Mpu401Driver, DRIVER_NAME, VIRT_ID_BASE};
+use mpu401::pci::Mpu401PciDriver;
+use mpu401::probe::{DeviceParams, Mpu401Driver, PlatformDevice, DRIVER_NAME, VIRT_ID_BASE};
 
 /// The most virtual MPU-401s one module creates.
 const VIRT_MAX: u32 = 8;
@@ -35,19 +38,9 @@ module! {
     authors: ["snd-dmus-mpu401 developers"],
     description: "DMus port driver and MPU-401 UART miniport for ALSA",
     license: "GPL",
+    // The per-device array parameters (index, id, enable, pnp, port, irq)
+    // are in rust/params.c: 7.2's Rust module parameters are scalars.
     params: {
-        index: i32 {
-            default: -1,
-            description: "Index value for the first card (-1: the first free slot)",
-        },
-        port: u64 {
-            default: 0,
-            description: "I/O port of an ISA MPU-401, e.g. 0x330 (0: none)",
-        },
-        irq: i32 {
-            default: 0,
-            description: "IRQ of the ISA MPU-401 given by port= (-1: no IRQ, poll the chip)",
-        },
         virt: u32 {
             default: 0,
             description: "Virtual MPU-401s with a MIDI cable from OUT to IN (0-8)",
@@ -76,6 +69,14 @@ module! {
             default: 16,
             description: "Virtual MPU-401 input FIFO depth in bytes (1-256)",
         },
+        pci_bar: u32 {
+            default: 0,
+            description: "PCI cards bound through new_id: the I/O BAR of the MPU-401 (0-5)",
+        },
+        pci_offset: u32 {
+            default: 0,
+            description: "PCI cards bound through new_id: the MPU-401's offset in that BAR, in ports",
+        },
     },
 }
 
@@ -87,7 +88,6 @@ pub(crate) fn module() -> &'static ThisModule {
 /// The device parameters, read from the module parameters.
 pub(crate) fn device_params() -> DeviceParams {
     DeviceParams {
-        index: *module_parameters::index.value(),
         baud: *module_parameters::baud.value(),
         tx_fifo: *module_parameters::tx_fifo.value() as usize,
         rx_fifo: *module_parameters::rx_fifo.value() as usize,
@@ -96,23 +96,93 @@ pub(crate) fn device_params() -> DeviceParams {
     }
 }
 
+/// BAR and offset (in ports) of the MPU-401 of a PCI card bound through the
+/// driver's `new_id` (`pci_bar=`, `pci_offset=`).
+pub(crate) fn pci_new_id_params() -> (u32, u32) {
+    (
+        *module_parameters::pci_bar.value(),
+        *module_parameters::pci_offset.value(),
+    )
+}
+
+/// Device slots of the array parameters (ALSA's `SNDRV_CARDS`).
+const SLOTS: i32 = 8;
+/// `SNDRV_AUTO_IRQ` (include/sound/initval.h): no `irq=` value given.
+const AUTO_IRQ: i32 = 0xffff;
+
+/// What the array parameters say about one device slot (0 to [`SLOTS`] - 1);
+/// read from `rust/params.c`.
+struct Slot {
+    /// `enable[slot]`.
+    enabled: bool,
+    /// The slot is left to PnP detection (`pnp[slot]`, see `params.c`).
+    pnp: bool,
+    /// `port[slot]`, 0 when none was given.
+    port: u64,
+    /// `port[slot]` was given but is no I/O port: the value given.
+    bad_port: Option<i64>,
+    /// `irq[slot]`; [`AUTO_IRQ`] when none was given.
+    irq: i32,
+}
+
+impl Slot {
+    fn read(slot: i32) -> Self {
+        // SAFETY: The getters only read the parameter arrays and accept any
+        // slot number.
+        unsafe {
+            Self {
+                enabled: glue::dmus_param_enabled(slot),
+                pnp: glue::dmus_param_slot_is_pnp(slot),
+                port: glue::dmus_param_port(slot) as u64,
+                bad_port: glue::dmus_param_port_bad(slot)
+                    .then(|| glue::dmus_param_port_raw(slot) as i64),
+                irq: glue::dmus_param_irq(slot),
+            }
+        }
+    }
+
+    /// An ISA MPU-401 at `port=`: an enabled slot with a port, not left to PnP.
+    fn isa(&self) -> bool {
+        self.enabled && !self.pnp && self.port != 0
+    }
+}
+
+/// The card index and id (`index=`, `id=`) of the card of device slot
+/// `slot`; `(-1, None)` (the first free index, the driver's id) for virtual
+/// and PCI devices, which have no slot (`slot` < 0).
+pub(crate) fn card_index_id(slot: i32) -> (i32, Option<&'static CStr>) {
+    if !(0..SLOTS).contains(&slot) {
+        return (-1, None);
+    }
+    // SAFETY: The getters only read the parameter arrays.
+    let (index, id) = unsafe { (glue::dmus_param_index(slot), glue::dmus_param_id(slot)) };
+    // SAFETY: A non-null `id[slot]` is a C string that the parameter code
+    // keeps until the module is unloaded.
+    let id = (!id.is_null()).then(|| unsafe { CStr::from_char_ptr(id) });
+    (index, id)
+}
+
 /// Checks the parameters; `-EINVAL` with a message naming the bad one.
 fn check_params() -> Result {
     let virt = *module_parameters::virt.value();
-    let port = *module_parameters::port.value();
-    let irq = *module_parameters::irq.value();
     let fifo_ok = |v: u32| (1..=virt::FIFO_MAX as u32).contains(&v);
     if virt > VIRT_MAX {
         pr_err!("virt={virt}: at most {VIRT_MAX} virtual MPU-401s\n");
         return Err(EINVAL);
     }
-    if port != 0 && (irq == 0 || irq < -1) {
-        pr_err!("port={port:#x} needs irq= (the ISA MPU-401's IRQ line, or -1 to poll)\n");
-        return Err(EINVAL);
-    }
-    if port != 0 && port > 0xfffe {
-        pr_err!("port={port:#x}: not an ISA I/O port\n");
-        return Err(EINVAL);
+    for n in 0..SLOTS {
+        let slot = Slot::read(n);
+        if let Some(port) = slot.bad_port {
+            pr_err!("port={port:#x}: not an ISA I/O port\n");
+            return Err(EINVAL);
+        }
+        if slot.isa() && (slot.irq == 0 || slot.irq < -1 || slot.irq >= AUTO_IRQ) {
+            pr_err!(
+                "port={:#x} needs irq= (the ISA MPU-401's IRQ line, or -1 to poll)\n",
+                slot.port
+            );
+            return Err(EINVAL);
+        }
     }
     if !fifo_ok(*module_parameters::tx_fifo.value())
         || !fifo_ok(*module_parameters::rx_fifo.value())
@@ -127,53 +197,57 @@ fn check_params() -> Result {
         );
         return Err(EINVAL);
     }
+    let (bar, offset) = pci_new_id_params();
+    if bar > 5 || offset > 0xfffe {
+        pr_err!("pci_bar={bar} pci_offset={offset:#x}: BARs are 0-5, offsets below 0xffff\n");
+        return Err(EINVAL);
+    }
     Ok(())
 }
 
-/// A registered platform device.
-struct PlatformDevice(core::ptr::NonNull<kernel::bindings::platform_device>);
+/// The PnP driver (`rust/pnp.c`) while registered.
+struct Pnp;
 
-// SAFETY: Only unregistered (process context) by `drop`.
-unsafe impl Send for PlatformDevice {}
-// SAFETY: No `&self` methods.
-unsafe impl Sync for PlatformDevice {}
-
-impl PlatformDevice {
-    /// Registers device `DRIVER_NAME.id`; returns it if a driver bound to it.
-    /// The probe runs now, synchronously.
-    fn register(id: i32, port: u64, irq: i32) -> Result<Option<Self>> {
-        let port = kernel::ffi::c_ulong::try_from(port).map_err(|_| EINVAL)?;
-        // SAFETY: `DRIVER_NAME` is a C string; the call copies what it needs.
-        let pdev =
-            unsafe { glue::dmus_glue_platform_register(DRIVER_NAME.as_char_ptr(), id, port, irq) };
-        let pdev = kernel::error::from_err_ptr(pdev)?;
-        let pdev = core::ptr::NonNull::new(pdev).ok_or(ENOMEM)?;
-        let this = Self(pdev);
-        // SAFETY: `pdev` is registered.
-        let bound = unsafe { glue::dmus_glue_platform_bound(pdev.as_ptr()) };
-        Ok(bound.then_some(this))
+impl Pnp {
+    /// Registers the PnP driver when a slot is left to PnP; returns it with
+    /// the numbers of PnP devices found and bound.
+    fn register() -> Result<(Option<Self>, u32, u32)> {
+        let wanted = (0..SLOTS).any(|n| {
+            let slot = Slot::read(n);
+            slot.enabled && slot.pnp
+        });
+        if !wanted {
+            return Ok((None, 0, 0));
+        }
+        let (mut found, mut bound) = (0, 0);
+        // SAFETY: Registered once per module load; `Pnp::drop` unregisters.
+        kernel::error::to_result(unsafe { glue::dmus_pnp_register(&mut found, &mut bound) })?;
+        Ok((Some(Self), found as u32, bound as u32))
     }
 }
 
-impl Drop for PlatformDevice {
+impl Drop for Pnp {
     fn drop(&mut self) {
-        // SAFETY: Registered by `register`, unregistered once, here.
-        unsafe { glue::platform_device_unregister(self.0.as_ptr()) };
+        // SAFETY: Registered by `register`. Unbinds the PnP devices, whose
+        // remove unregisters their platform devices.
+        unsafe { glue::dmus_pnp_unregister() };
     }
 }
 
 /// The devices the parameters ask for, and the simulated IRQ lines of the
 /// virtual ones. Dropping unregisters the devices, then frees the lines.
 struct Devices {
+    pnp: Option<Pnp>,
     list: KVec<PlatformDevice>,
     _sim: Option<virt::simirq::SimIrq>,
 }
 
 impl Devices {
+    /// Registers the ISA (`port=`), virtual (`virt=`) and PnP devices; the
+    /// PCI devices are already probed. `-ENODEV` when devices were asked for
+    /// or found and none probed.
     fn register() -> Result<Self> {
         let nvirt = *module_parameters::virt.value();
-        let port = *module_parameters::port.value();
-        let irq = *module_parameters::irq.value();
         let virt_irq = *module_parameters::virt_irq.value() != 0;
         let sim = if nvirt > 0 && virt_irq {
             Some(virt::simirq::SimIrq::new(nvirt)?)
@@ -182,10 +256,14 @@ impl Devices {
         };
         let mut list = KVec::new();
         let mut requested = 0;
-        if port != 0 {
+        for n in 0..SLOTS {
+            let slot = Slot::read(n);
+            if !slot.isa() {
+                continue;
+            }
             requested += 1;
             // irq=-1: no IRQ resource, the driver polls.
-            if let Some(dev) = PlatformDevice::register(0, port, irq.max(0))? {
+            if let Some(dev) = PlatformDevice::register(None, n, slot.port, slot.irq.max(0))? {
                 list.push(dev, GFP_KERNEL)?;
             }
         }
@@ -196,33 +274,47 @@ impl Devices {
                 None => 0,
             };
             let id = VIRT_ID_BASE + n as i32;
-            if let Some(dev) = PlatformDevice::register(id, 0, line as i32)? {
+            if let Some(dev) = PlatformDevice::register(None, id, 0, line as i32)? {
                 list.push(dev, GFP_KERNEL)?;
             }
         }
-        if requested > 0 && list.is_empty() {
+        let (pnp, pnp_found, pnp_bound) = Pnp::register()?;
+        let (pci_found, pci_bound) = mpu401::pci::counts();
+        requested += pnp_found + pci_found;
+        let bound = list.len() as u32 + pnp_bound + pci_bound;
+        if requested > 0 && bound == 0 {
             pr_err!("MPU-401 device not found or device busy\n");
             return Err(ENODEV);
         }
         if requested == 0 {
-            pr_info!("no device requested: set port= and irq=, or virt=\n");
+            pr_info!(
+                "no device found: set port= and irq=, or virt=; PCI cards bind through new_id\n"
+            );
         }
-        Ok(Self { list, _sim: sim })
+        Ok(Self {
+            pnp,
+            list,
+            _sim: sim,
+        })
     }
 }
 
 impl Drop for Devices {
     fn drop(&mut self) {
         // Unbinds each device (its card, port and miniport go) before the
-        // simulated lines are freed.
+        // simulated lines are freed; the PnP devices first.
+        drop(self.pnp.take());
         self.list.clear();
     }
 }
 
-/// The loaded module.
+/// The loaded module. Fields drop in this order: the devices, then the PCI
+/// driver (its devices' platform children go), then the platform driver.
 #[pin_data(PinnedDrop)]
 struct SndDmusMpu401 {
     devices: Devices,
+    #[pin]
+    pci: driver::Registration<pci::Adapter<Mpu401PciDriver>>,
     #[pin]
     driver: driver::Registration<platform::Adapter<Mpu401Driver>>,
 }
@@ -232,8 +324,11 @@ impl kernel::InPlaceModule for SndDmusMpu401 {
         pin_init::pin_init_scope(move || {
             check_params()?;
             pr_info!("DMus port driver loaded\n");
+            // The platform driver first: the PCI and PnP probes register
+            // platform devices for it.
             Ok(try_pin_init!(Self {
                 driver <- driver::Registration::new(DRIVER_NAME, module),
+                pci <- driver::Registration::new(DRIVER_NAME, module),
                 devices: Devices::register()?,
             }))
         })

@@ -14,7 +14,18 @@ build_all() {
 	mkdir -p "$DMUS_CACHE/selftests"
 	phase selftests-build make -C "$TOP/selftests" --no-print-directory -s \
 		KSRC="$DMUS_CACHE/src/linux" KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests"
+	phase acpi-table acpi_table
 }
+
+# The test VM's ACPI table: a PNPB006 MPU-401 for the PnP probe.
+acpi_table() {
+	iasl -p "$DMUS_CACHE/selftests/dmus_pnp" "$TOP/selftests/dmus_pnp.asl" >"$DMUS_CACHE/selftests/iasl.log" ||
+		{ cat "$DMUS_CACHE/selftests/iasl.log"; false; }
+}
+
+# QEMU options of the test VM: the PnP MPU-401 of selftests/dmus_pnp.asl and a
+# PCI device with an I/O BAR and no MPU-401 behind it (for the PCI probe).
+TEST_VM_DEVICES="-acpitable file=$DMUS_CACHE/selftests/dmus_pnp.aml -device pci-testdev"
 
 # Fills staging directory $1 (the guest's /opt/dmus) with the module, the
 # selftests, the tools and the MIDI files.

@@ -49,7 +49,7 @@ stage_guest "$stage"
 cat >"$stage/run.sh" <<'GUEST'
 cd /opt/dmus/selftests && ./run_kselftest.sh
 GUEST
-phase vm-tests bash "$TOP/scripts/vm.sh" "$stage" 1800 2>&1 | tee "$logs/vm.log"
+DMUS_QEMU_ARGS="$TEST_VM_DEVICES" phase vm-tests bash "$TOP/scripts/vm.sh" "$stage" 1800 2>&1 | tee "$logs/vm.log"
 vm_rc=${PIPESTATUS[0]}
 set -e
 

@@ -14,47 +14,6 @@
 #include "dmus_lib.h"
 #include "kselftest_harness.h"
 
-/* The card numbers of all DMus MPU-401s, into @cards; returns how many. */
-static int dmus_cards(int *cards, int max)
-{
-	char line[256];
-	int count = 0, n;
-	FILE *f = fopen("/proc/asound/cards", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f) && count < max)
-		if (strstr(line, "DMusMPU401") && sscanf(line, " %d", &n) == 1)
-			cards[count++] = n;
-	fclose(f);
-	return count;
-}
-
-/* The card number of the first DMus MPU-401, or -1. */
-static int dmus_card(void)
-{
-	int card;
-
-	return dmus_cards(&card, 1) ? card : -1;
-}
-
-/* Whether @path contains @needle. */
-static bool file_contains(const char *path, const char *needle)
-{
-	static char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 /* A counter of /proc/asound/cardN/midi0 ("Tx bytes" or "Rx bytes"). */
 static long midi_counter(int card, const char *name)
 {

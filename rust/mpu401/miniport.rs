@@ -62,19 +62,23 @@ pub(crate) struct HandshakeError {
 }
 
 /// Writes `cmd` and waits up to [`ACK_TIMEOUT_US`] for [`ACK`]. Bytes other
-/// than ACK (pending MIDI input) are skipped. Process context.
+/// than ACK (pending MIDI input) are skipped, up to [`IRQ_DRAIN_MAX`] of them:
+/// a port whose status never shows `RX_EMPTY` and never sends ACK (no chip,
+/// or a stuck one) fails instead of hanging. Process context.
 fn command(io: &dyn Mpu401Io, cmd: u8) -> core::result::Result<(), HandshakeError> {
     let mut status = io.read_status();
     let mut data = 0xff;
     io.write_command(cmd);
     let mut waited = 0;
-    while waited < ACK_TIMEOUT_US {
+    let mut skipped = 0;
+    while waited < ACK_TIMEOUT_US && skipped < IRQ_DRAIN_MAX {
         status = io.read_status();
         if status & RX_EMPTY == 0 {
             data = io.read_data();
             if data == ACK {
                 return Ok(());
             }
+            skipped += 1;
             continue;
         }
         fsleep(Delta::from_micros(100));

@@ -5,13 +5,17 @@
 //! DMus port and miniport with an ALSA card on top.
 //!
 //! An ISA MPU-401 is a platform device with an `IORESOURCE_IO` range of two
-//! ports and an IRQ resource (as snd-mpu401 registers it); a virtual one has
-//! only the IRQ resource, a line of the simulated IRQ domain.
+//! ports and an IRQ resource (as snd-mpu401 registers it); the PnP and PCI
+//! drivers register the same kind of device, as a child of theirs, for the
+//! MPU-401 they found (the PCI one without an IRQ: polled). A virtual one has
+//! only the IRQ resource, a line of the simulated IRQ domain. No IRQ
+//! resource: the driver polls.
 
 use super::io::PortIo;
 use super::miniport::{handshake, IrqHandler, Mpu401Miniport, Mpu401Stream, PollTimer};
 use super::regs::Mpu401Io;
 use crate::dmus::{DmusStreamType, MiniportDMus, Mxf, NewStream};
+use crate::glue;
 use crate::port::{
     alsa::{Card, CardNames, RawmidiOps},
     clock::KernelClock,
@@ -38,8 +42,6 @@ const POOL_BUFFER_SIZE: usize = 256;
 /// What the module's parameters say about the devices it creates.
 #[derive(Clone, Copy)]
 pub(crate) struct DeviceParams {
-    /// ALSA card index (-1: the first free slot).
-    pub(crate) index: i32,
     /// The virtual cable's speed, baud (0: instant).
     pub(crate) baud: u32,
     /// The virtual chip's output FIFO depth, bytes.
@@ -54,6 +56,56 @@ pub(crate) struct DeviceParams {
 
 /// The platform driver.
 pub(crate) struct Mpu401Driver;
+
+/// A platform device the module registered for an MPU-401, unregistered on
+/// drop (which unbinds it first).
+pub(crate) struct PlatformDevice(core::ptr::NonNull<kernel::bindings::platform_device>);
+
+// SAFETY: Only unregistered (process context) by `drop`.
+unsafe impl Send for PlatformDevice {}
+// SAFETY: No `&self` methods.
+unsafe impl Sync for PlatformDevice {}
+
+impl PlatformDevice {
+    /// Registers platform device `snd_dmus_mpu401.<id>` (`id` -2, the C
+    /// `PLATFORM_DEVID_AUTO`: a free number), a child of `parent`, with the
+    /// I/O ports `port` and `port + 1` (none when 0) and IRQ `irq` (none when
+    /// 0: polled). The probe runs now, synchronously; returns the device
+    /// when it bound, `None` when the probe failed (the device is then
+    /// unregistered). Errors: `-EINVAL` for a port above `c_ulong`, those of
+    /// `platform_device_register_full`.
+    pub(crate) fn register(
+        parent: Option<&kernel::device::Device>,
+        id: i32,
+        port: u64,
+        irq: i32,
+    ) -> Result<Option<Self>> {
+        let port = kernel::ffi::c_ulong::try_from(port).map_err(|_| EINVAL)?;
+        // `Device` is a transparent wrapper of `Opaque<bindings::device>`
+        // (rust/kernel/device.rs), so this is the `struct device` pointer.
+        let parent = parent.map_or(core::ptr::null_mut(), |d| {
+            core::ptr::from_ref(d)
+                .cast_mut()
+                .cast::<kernel::bindings::device>()
+        });
+        // SAFETY: `parent` is null or a live device (the caller's, bound
+        // while it registers children); the call copies what it needs.
+        let pdev = unsafe { glue::dmus_glue_platform_register(parent, id, port, irq) };
+        let pdev = kernel::error::from_err_ptr(pdev)?;
+        let pdev = core::ptr::NonNull::new(pdev).ok_or(ENOMEM)?;
+        let this = Self(pdev);
+        // SAFETY: `pdev` is registered.
+        let bound = unsafe { glue::dmus_glue_platform_bound(pdev.as_ptr()) };
+        Ok(bound.then_some(this))
+    }
+}
+
+impl Drop for PlatformDevice {
+    fn drop(&mut self) {
+        // SAFETY: Registered by `register`, unregistered once, here.
+        unsafe { glue::platform_device_unregister(self.0.as_ptr()) };
+    }
+}
 
 /// One bound MPU-401: its card, port, miniport and IRQ.
 #[pin_data(PinnedDrop)]
@@ -153,6 +205,13 @@ impl platform::Driver for Mpu401Driver {
         pin_init::pin_init_scope(move || {
             let dev = pdev.as_ref();
             let params = crate::device_params();
+            // `Device` is a transparent wrapper of `Opaque<bindings::device>`.
+            let raw = core::ptr::from_ref(dev)
+                .cast_mut()
+                .cast::<kernel::bindings::device>();
+            // SAFETY: `raw` is the bound platform device being probed.
+            let slot = unsafe { glue::dmus_glue_platform_slot(raw) };
+            let (index, id) = crate::card_index_id(slot);
             // 0: no interrupt, the driver polls.
             let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).unwrap_or(0);
             let (io, virt, desc, short) = chip(pdev, &params, irq_line)?;
@@ -252,8 +311,8 @@ impl platform::Driver for Mpu401Driver {
                 };
                 Card::new(
                     dev,
-                    params.index,
-                    c"DMusMPU401",
+                    index,
+                    id.unwrap_or(c"DMusMPU401"),
                     crate::module(),
                     &names,
                     ops,

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the C files of the module share: the per-device module parameters
+ * (params.c), the platform device helpers (glue.c) and the PnP front end
+ * (pnp.c). Rust sees the same functions through rust/glue.rs.
+ */
+#ifndef DMUS_GLUE_H
+#define DMUS_GLUE_H
+
+#include <linux/device.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/spinlock.h>
+#include <linux/platform_device.h>
+#include <linux/types.h>
+
+/* Device slots of the array parameters (as ALSA's SNDRV_CARDS). */
+#define DMUS_SLOTS 8
+
+/* The driver's and its platform devices' name. */
+#define DMUS_DRIVER_NAME "snd_dmus_mpu401"
+
+struct dmus_simirq;
+struct dmus_tasklet;
+struct snd_card;
+struct snd_rawmidi;
+struct snd_rawmidi_substream;
+
+/* glue.c */
+struct platform_device *dmus_glue_platform_register(struct device *parent, int id,
+						    unsigned long port, int irq);
+bool dmus_glue_platform_bound(struct platform_device *pdev);
+int dmus_glue_card_new(struct device *parent, int idx, const char *id, struct module *owner, struct snd_card **card);
+void dmus_glue_card_set_names(struct snd_card *card, const char *driver, const char *shortname, const char *longname);
+void __iomem *dmus_glue_ioport_map(unsigned long port, unsigned int len);
+void dmus_glue_ioport_unmap(void __iomem *addr);
+u8 dmus_glue_ioread8(void __iomem *addr);
+void dmus_glue_iowrite8(u8 value, void __iomem *addr);
+int dmus_glue_output_pending(struct snd_rawmidi_substream *s);
+int dmus_glue_pci_enable(struct device *dev);
+int dmus_glue_pci_io_bar(struct device *dev, int bar, unsigned long *start, unsigned long *len);
+int dmus_glue_platform_slot(struct device *dev);
+int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data, struct snd_rawmidi **out);
+void dmus_glue_release_ports(unsigned long start, unsigned long len);
+int dmus_glue_request_ports(struct device *dev, unsigned long *start, unsigned long *len);
+void dmus_glue_simirq_free(struct dmus_simirq *s, unsigned int count);
+unsigned int dmus_glue_simirq_map(struct dmus_simirq *s, unsigned int hwirq);
+struct dmus_simirq *dmus_glue_simirq_new(unsigned int count);
+void dmus_glue_simirq_raise(unsigned int irq);
+unsigned long dmus_glue_spin_lock_irqsave(spinlock_t *lock);
+int dmus_glue_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags);
+void dmus_glue_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+struct dmus_tasklet *dmus_glue_tasklet_new(void (*fn)(void *data), void *data);
+void dmus_glue_tasklet_free(struct dmus_tasklet *d);
+void dmus_glue_tasklet_kill(struct dmus_tasklet *d);
+void dmus_glue_tasklet_schedule(struct dmus_tasklet *d);
+
+/* params.c: the per-device module parameters */
+bool dmus_param_enabled(int slot);
+bool dmus_param_slot_is_pnp(int slot);
+const char *dmus_param_id(int slot);
+int dmus_param_index(int slot);
+int dmus_param_irq(int slot);
+unsigned long dmus_param_port(int slot);
+bool dmus_param_port_bad(int slot);
+long dmus_param_port_raw(int slot);
+
+/* pnp.c: the PnP driver */
+int dmus_pnp_register(int *found, int *bound);
+void dmus_pnp_unregister(void);
+
+#endif /* DMUS_GLUE_H */

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Probe paths other than the virtual MPU-401, in the test VM (scripts/check.sh
+ * boots it with the ACPI table dmus_pnp.asl and QEMU's pci-testdev):
+ * - PnP: the PNPB006 device at 0x300, IRQ 5, where nothing answers.
+ * - PCI: pci-testdev (1b36:0005, an I/O BAR 1 of 256 ports, no MPU-401)
+ *   bound through the driver's new_id.
+ * - ISA: the array parameters port=, irq=, index=, id=, enable=.
+ * No chip answers at any of these ports; no_ack=1 makes the driver take the
+ * port anyway, which gives bound devices to unbind, rebind and unload.
+ */
+#include <dirent.h>
+#include <sys/stat.h>
+#include "dmus_lib.h"
+#include "kselftest_harness.h"
+
+#define PCI_DRIVER "/sys/bus/pci/drivers/" DMUS_MODNAME
+
+/* Writes @s to sysfs file @path; returns 0 or -errno. */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Whether @dir/driver exists (a driver is bound to the device at @dir). */
+static bool has_driver(const char *dir)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/driver", dir);
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * The sysfs directory of the first device under @bus_dir whose file @file
+ * contains @value, into @out; false when there is none.
+ */
+static bool find_device(const char *bus_dir, const char *file, const char *value, char *out,
+			size_t size)
+{
+	DIR *d = opendir(bus_dir);
+	struct dirent *e;
+	char path[512];
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", bus_dir, e->d_name, file);
+		if (file_contains(path, value)) {
+			snprintf(out, size, "%s/%s", bus_dir, e->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* --- PnP ----------------------------------------------------------------- */
+
+FIXTURE(pnp) {
+	char dev[512];
+};
+
+FIXTURE_SETUP(pnp)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (!find_device("/sys/bus/pnp/devices", "id", "PNPb006", self->dev, sizeof(self->dev)))
+		SKIP(return, "no PNPb006 device (boot with -acpitable file=dmus_pnp.aml)");
+	dmus_load_deps();
+	dmus_unload();
+	dmus_klog_clear();
+}
+
+FIXTURE_TEARDOWN(pnp)
+{
+	dmus_unload();
+}
+
+TEST_F(pnp, device_without_chip_is_enodev_and_leaks_nothing)
+{
+	EXPECT_EQ(-ENODEV, dmus_load(""));
+	EXPECT_FALSE(dmus_loaded());
+	EXPECT_TRUE(dmus_klog_contains("MPU-401 at 0x300, irq 5 (0: polled), device slot 0"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x300, irq 5"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 at the PnP resources (0x300)"));
+	EXPECT_TRUE(dmus_klog_contains("MPU-401 device not found or device busy"));
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+TEST_F(pnp, failing_device_does_not_stop_the_others)
+{
+	ASSERT_EQ(0, dmus_load("virt=1"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 at the PnP resources (0x300)"));
+	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_EQ(0, dmus_unload());
+}
+
+TEST_F(pnp, pnp_off_leaves_the_device_alone)
+{
+	ASSERT_EQ(0, dmus_load("pnp=0,0,0,0,0,0,0,0 virt=1"));
+	EXPECT_FALSE(dmus_klog_contains("PnP resources"));
+	EXPECT_FALSE(dmus_klog_contains("0x300"));
+	EXPECT_EQ(0, dmus_unload());
+}
+
+TEST_F(pnp, device_binds_with_no_ack_and_takes_index_and_id)
+{
+	ASSERT_EQ(0, dmus_load("no_ack=1 index=5 id=PnPMPU"));
+	EXPECT_TRUE(has_driver(self->dev));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", " 5 [PnPMPU"));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0x300, irq 5"));
+	EXPECT_TRUE(file_contains("/proc/ioports", "0300-0301 : MPU-401 UART"));
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+/* --- PCI ----------------------------------------------------------------- */
+
+FIXTURE(pci) {
+	char dev[512];
+	const char *name;
+};
+
+FIXTURE_SETUP(pci)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (!find_device("/sys/bus/pci/devices", "device", "0x0005", self->dev,
+			 sizeof(self->dev)))
+		SKIP(return, "no pci-testdev (boot with -device pci-testdev)");
+	self->name = strrchr(self->dev, '/') + 1;
+	dmus_load_deps();
+	dmus_unload();
+	dmus_klog_clear();
+}
+
+FIXTURE_TEARDOWN(pci)
+{
+	dmus_unload();
+}
+
+TEST_F(pci, new_id_without_chip_is_enodev_and_leaks_nothing)
+{
+	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=1 pci_offset=0x30"));
+	ASSERT_EQ(0, write_file(PCI_DRIVER "/new_id", "1b36 0005"));
+	EXPECT_TRUE(dmus_klog_contains("new_id: MPU-401 UART at BAR 1 + 0x30 (port 0x"));
+	EXPECT_TRUE(dmus_klog_contains("new_id: no MPU-401 answered at BAR 1 + 0x30"));
+	EXPECT_FALSE(has_driver(self->dev));
+	/* Binding by hand fails the same way, again and again. */
+	EXPECT_EQ(-ENODEV, write_file(PCI_DRIVER "/bind", self->name));
+	EXPECT_EQ(-ENODEV, write_file(PCI_DRIVER "/bind", self->name));
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(0, write_file(PCI_DRIVER "/remove_id", "1b36 0005"));
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+TEST_F(pci, memory_bar_is_enodev)
+{
+	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=0"));
+	ASSERT_EQ(0, write_file(PCI_DRIVER "/new_id", "1b36 0005"));
+	EXPECT_TRUE(dmus_klog_contains("new_id: BAR 0 is no I/O BAR"));
+	EXPECT_EQ(-ENODEV, write_file(PCI_DRIVER "/bind", self->name));
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_EQ(0, dmus_unload());
+}
+
+TEST_F(pci, offset_past_the_bar_is_enodev)
+{
+	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=1 pci_offset=0xff"));
+	ASSERT_EQ(0, write_file(PCI_DRIVER "/new_id", "1b36 0005"));
+	EXPECT_TRUE(dmus_klog_contains("new_id: BAR 1 has 256 ports, no room for an MPU-401 at offset 0xff"));
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_EQ(0, dmus_unload());
+}
+
+TEST_F(pci, bound_card_unbinds_rebinds_and_unloads)
+{
+	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=1 pci_offset=0x30 no_ack=1 pnp=0,0,0,0,0,0,0,0"));
+	ASSERT_EQ(0, write_file(PCI_DRIVER "/new_id", "1b36 0005"));
+	ASSERT_TRUE(has_driver(self->dev));
+	EXPECT_EQ(2, dmus_cards((int[4]){}, 4));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0xc030, polled"));
+	EXPECT_TRUE(file_contains("/proc/ioports", "MPU-401 UART"));
+
+	EXPECT_EQ(0, write_file(PCI_DRIVER "/unbind", self->name));
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+
+	EXPECT_EQ(0, write_file(PCI_DRIVER "/bind", self->name));
+	EXPECT_TRUE(has_driver(self->dev));
+	EXPECT_EQ(2, dmus_cards((int[4]){}, 4));
+
+	/* Unload with the card bound. */
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+/* --- ISA, several devices -------------------------------------------------- */
+
+FIXTURE(isa) {};
+
+FIXTURE_SETUP(isa)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	dmus_load_deps();
+	dmus_unload();
+	dmus_klog_clear();
+}
+
+FIXTURE_TEARDOWN(isa)
+{
+	dmus_unload();
+}
+
+TEST_F(isa, two_ports_without_chips_are_enodev)
+{
+	EXPECT_EQ(-ENODEV, dmus_load("port=0x330,0x310 irq=5,7"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x330, irq 5"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x310, irq 7"));
+	EXPECT_TRUE(dmus_klog_contains("MPU-401 device not found or device busy"));
+	EXPECT_FALSE(dmus_loaded());
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+}
+
+TEST_F(isa, second_port_needs_its_irq)
+{
+	EXPECT_EQ(-EINVAL, dmus_load("port=0x330,0x310 irq=5"));
+	EXPECT_TRUE(dmus_klog_contains("port=0x310 needs irq="));
+	EXPECT_EQ(-EINVAL, dmus_load("port=0x330,0x10000 irq=5,7"));
+	EXPECT_TRUE(dmus_klog_contains("port=0x10000: not an ISA I/O port"));
+	EXPECT_FALSE(dmus_loaded());
+}
+
+TEST_F(isa, failing_ports_do_not_stop_the_others)
+{
+	ASSERT_EQ(0, dmus_load("port=0x330,0x310 irq=5,-1 virt=1"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x330, irq 5"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x310, polled"));
+	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(0, dmus_unload());
+}
+
+TEST_F(isa, two_ports_make_two_cards_with_their_index_and_id)
+{
+	ASSERT_EQ(0, dmus_load("port=0x330,0x310 irq=5,-1 no_ack=1 index=3,4 id=MpuA,MpuB "
+			       "enable=1,1,0,0,0,0,0,0"));
+	EXPECT_EQ(2, dmus_cards((int[4]){}, 4));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", " 3 [MpuA"));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", " 4 [MpuB"));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0x330, irq 5"));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0x310, polled"));
+	EXPECT_TRUE(file_contains("/proc/ioports", "0330-0331 : MPU-401 UART"));
+	EXPECT_TRUE(file_contains("/proc/ioports", "0310-0311 : MPU-401 UART"));
+	/* enable=0 for the other slots: the PnP device stays alone. */
+	EXPECT_FALSE(dmus_klog_contains("PnP resources"));
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
+TEST_HARNESS_MAIN
