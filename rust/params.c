@@ -19,14 +19,18 @@
 
 #include "glue.h"
 
-static int index[DMUS_SLOTS] = SNDRV_DEFAULT_IDX;
-static char *id[DMUS_SLOTS] = SNDRV_DEFAULT_STR;
+/*
+ * Explicit ranges rather than SNDRV_DEFAULT_*, which fill SNDRV_CARDS
+ * entries (32 with CONFIG_SND_DYNAMIC_MINORS).
+ */
+static int index[DMUS_SLOTS] = { [0 ... (DMUS_SLOTS - 1)] = -1 };
+static char *id[DMUS_SLOTS];
 static bool enable[DMUS_SLOTS] = { [0 ... (DMUS_SLOTS - 1)] = 1 };
 static bool pnp[DMUS_SLOTS] = { [0 ... (DMUS_SLOTS - 1)] = 1 };
 static unsigned int pnp_given;
-static long port[DMUS_SLOTS] = SNDRV_DEFAULT_PORT;
+static long port[DMUS_SLOTS] = { [0 ... (DMUS_SLOTS - 1)] = SNDRV_AUTO_PORT };
 static unsigned int port_given;
-static int irq[DMUS_SLOTS] = SNDRV_DEFAULT_IRQ;
+static int irq[DMUS_SLOTS] = { [0 ... (DMUS_SLOTS - 1)] = SNDRV_AUTO_IRQ };
 static unsigned int irq_given;
 
 module_param_array(index, int, NULL, 0444);

@@ -35,25 +35,29 @@ static int dmus_pnp_probe(struct pnp_dev *pdev, const struct pnp_device_id *pid)
 {
 	struct platform_device *child;
 	unsigned long port;
-	int slot, irq;
+	int slot, irq, err;
 
 	atomic_inc(&dmus_pnp_found);
+	/* Reserves the slot: concurrent probes (sysfs bind) take different ones. */
 	for (slot = 0; slot < DMUS_SLOTS; slot++)
 		if (dmus_param_enabled(slot) && dmus_param_slot_is_pnp(slot) &&
-		    !test_bit(slot, &dmus_pnp_slots))
+		    !test_and_set_bit(slot, &dmus_pnp_slots))
 			break;
 	if (slot == DMUS_SLOTS) {
-		dev_info(&pdev->dev, "no device slot left for PnP (see enable= and pnp=)\n");
+		dev_info(&pdev->dev,
+			 "no device slot left for PnP (all taken, or see enable= and pnp=)\n");
 		return -ENODEV;
 	}
 	if (!pnp_port_valid(pdev, 0) || pnp_port_flags(pdev, 0) & IORESOURCE_DISABLED) {
 		dev_err(&pdev->dev, "no PnP port\n");
-		return -ENODEV;
+		err = -ENODEV;
+		goto free_slot;
 	}
 	if (pnp_port_len(pdev, 0) < IO_EXTENT) {
 		dev_err(&pdev->dev, "PnP port length is %llu, expected %d\n",
 			(unsigned long long)pnp_port_len(pdev, 0), IO_EXTENT);
-		return -ENODEV;
+		err = -ENODEV;
+		goto free_slot;
 	}
 	port = pnp_port_start(pdev, 0);
 	if (!pnp_irq_valid(pdev, 0) || pnp_irq_flags(pdev, 0) & IORESOURCE_DISABLED) {
@@ -65,26 +69,33 @@ static int dmus_pnp_probe(struct pnp_dev *pdev, const struct pnp_device_id *pid)
 	dev_info(&pdev->dev, "MPU-401 at %#lx, irq %d (0: polled), device slot %d\n", port,
 		 irq, slot);
 	child = dmus_glue_platform_register(&pdev->dev, slot, port, irq);
-	if (IS_ERR(child))
-		return PTR_ERR(child);
+	if (IS_ERR(child)) {
+		err = PTR_ERR(child);
+		goto free_slot;
+	}
 	if (!dmus_glue_platform_bound(child)) {
 		platform_device_unregister(child);
 		dev_err(&pdev->dev, "no MPU-401 at the PnP resources (%#lx); device left unbound\n",
 			port);
-		return -ENODEV;
+		err = -ENODEV;
+		goto free_slot;
 	}
-	set_bit(slot, &dmus_pnp_slots);
 	pnp_set_drvdata(pdev, child);
 	atomic_inc(&dmus_pnp_bound);
 	return 0;
+
+free_slot:
+	clear_bit(slot, &dmus_pnp_slots);
+	return err;
 }
 
 static void dmus_pnp_remove(struct pnp_dev *pdev)
 {
 	struct platform_device *child = pnp_get_drvdata(pdev);
+	int slot = child->id;
 
-	clear_bit(child->id, &dmus_pnp_slots);
 	platform_device_unregister(child);
+	clear_bit(slot, &dmus_pnp_slots);
 	atomic_dec(&dmus_pnp_bound);
 }
 

@@ -71,11 +71,11 @@ module! {
         },
         pci_bar: u32 {
             default: 0,
-            description: "PCI cards bound through new_id: the I/O BAR of the MPU-401 (0-5)",
+            description: "PCI cards bound by hand (new_id, driver_override), not in the table: the I/O BAR of the MPU-401 (0-5)",
         },
         pci_offset: u32 {
             default: 0,
-            description: "PCI cards bound through new_id: the MPU-401's offset in that BAR, in ports",
+            description: "PCI cards bound by hand: the MPU-401's offset in that BAR, in ports",
         },
     },
 }

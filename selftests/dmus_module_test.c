@@ -55,4 +55,14 @@ TEST_F(module, load_unload_loop)
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
 
+TEST_F(module, loads_without_any_device)
+{
+	/* Every slot disabled: no ISA port, no PnP; no PCI card bound. */
+	ASSERT_EQ(0, dmus_load("enable=0,0,0,0,0,0,0,0"));
+	EXPECT_TRUE(dmus_klog_contains("no device found: set port= and irq=, or virt=; "
+				       "PCI cards bind through new_id"));
+	EXPECT_FALSE(file_contains("/proc/asound/cards", "DMusMPU401"));
+	ASSERT_EQ(0, dmus_unload());
+}
+
 TEST_HARNESS_MAIN

@@ -67,6 +67,25 @@ static bool find_device(const char *bus_dir, const char *file, const char *value
 	return found;
 }
 
+/* The start of BAR @bar of the PCI device at @dir (its sysfs resource file), or 0. */
+static unsigned long bar_start(const char *dir, int bar)
+{
+	unsigned long long start = 0, end, flags;
+	char path[512];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/resource", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	for (i = 0; i <= bar; i++)
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			start = 0;
+	fclose(f);
+	return start;
+}
+
 /* --- PnP ----------------------------------------------------------------- */
 
 FIXTURE(pnp) {
@@ -97,7 +116,6 @@ TEST_F(pnp, device_without_chip_is_enodev_and_leaks_nothing)
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x300, irq 5"));
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 at the PnP resources (0x300)"));
 	EXPECT_TRUE(dmus_klog_contains("MPU-401 device not found or device busy"));
-	EXPECT_FALSE(has_driver(self->dev));
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
@@ -114,7 +132,7 @@ TEST_F(pnp, failing_device_does_not_stop_the_others)
 TEST_F(pnp, pnp_off_leaves_the_device_alone)
 {
 	ASSERT_EQ(0, dmus_load("pnp=0,0,0,0,0,0,0,0 virt=1"));
-	EXPECT_FALSE(dmus_klog_contains("PnP resources"));
+	EXPECT_FALSE(dmus_klog_contains("device slot"));
 	EXPECT_FALSE(dmus_klog_contains("0x300"));
 	EXPECT_EQ(0, dmus_unload());
 }
@@ -133,11 +151,31 @@ TEST_F(pnp, device_binds_with_no_ack_and_takes_index_and_id)
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
 
+TEST_F(pnp, bound_device_unbinds_and_rebinds_in_its_slot)
+{
+	const char *name = strrchr(self->dev, '/') + 1;
+
+	ASSERT_EQ(0, dmus_load("no_ack=1 index=5"));
+	ASSERT_TRUE(has_driver(self->dev));
+	EXPECT_EQ(0, write_file("/sys/bus/pnp/drivers/" DMUS_MODNAME "/unbind", name));
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
+	/* The slot was given back: the device takes it, and its index, again. */
+	EXPECT_EQ(0, write_file("/sys/bus/pnp/drivers/" DMUS_MODNAME "/bind", name));
+	EXPECT_TRUE(has_driver(self->dev));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", " 5 [DMusMPU401"));
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
 /* --- PCI ----------------------------------------------------------------- */
 
 FIXTURE(pci) {
 	char dev[512];
 	const char *name;
+	unsigned long bar1;	/* start of its I/O BAR 1 */
 };
 
 FIXTURE_SETUP(pci)
@@ -148,6 +186,8 @@ FIXTURE_SETUP(pci)
 			 sizeof(self->dev)))
 		SKIP(return, "no pci-testdev (boot with -device pci-testdev)");
 	self->name = strrchr(self->dev, '/') + 1;
+	self->bar1 = bar_start(self->dev, 1);
+	ASSERT_NE(0, self->bar1);
 	dmus_load_deps();
 	dmus_unload();
 	dmus_klog_clear();
@@ -177,6 +217,24 @@ TEST_F(pci, new_id_without_chip_is_enodev_and_leaks_nothing)
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
 
+TEST_F(pci, driver_override_binds_a_card_by_hand)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/driver_override", self->dev);
+	ASSERT_EQ(0, dmus_load("pnp=0,0,0,0,0,0,0,0 pci_bar=1 pci_offset=0x30 no_ack=1"));
+	EXPECT_TRUE(dmus_klog_contains("no device found"));
+	EXPECT_FALSE(has_driver(self->dev));
+	ASSERT_EQ(0, write_file(path, DMUS_MODNAME));
+	EXPECT_EQ(0, write_file(PCI_DRIVER "/bind", self->name));
+	EXPECT_TRUE(has_driver(self->dev));
+	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(0, dmus_unload());
+	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_EQ(0, write_file(path, "\n"));
+	EXPECT_FALSE(dmus_klog_has_splat());
+}
+
 TEST_F(pci, memory_bar_is_enodev)
 {
 	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=0"));
@@ -198,11 +256,14 @@ TEST_F(pci, offset_past_the_bar_is_enodev)
 
 TEST_F(pci, bound_card_unbinds_rebinds_and_unloads)
 {
+	char name[64];
+
 	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=1 pci_offset=0x30 no_ack=1 pnp=0,0,0,0,0,0,0,0"));
 	ASSERT_EQ(0, write_file(PCI_DRIVER "/new_id", "1b36 0005"));
 	ASSERT_TRUE(has_driver(self->dev));
 	EXPECT_EQ(2, dmus_cards((int[4]){}, 4));
-	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0xc030, polled"));
+	snprintf(name, sizeof(name), "DMus MPU-401 at %#lx, polled", self->bar1 + 0x30);
+	EXPECT_TRUE(file_contains("/proc/asound/cards", name));
 	EXPECT_TRUE(file_contains("/proc/ioports", "MPU-401 UART"));
 
 	EXPECT_EQ(0, write_file(PCI_DRIVER "/unbind", self->name));
@@ -280,7 +341,7 @@ TEST_F(isa, two_ports_make_two_cards_with_their_index_and_id)
 	EXPECT_TRUE(file_contains("/proc/ioports", "0330-0331 : MPU-401 UART"));
 	EXPECT_TRUE(file_contains("/proc/ioports", "0310-0311 : MPU-401 UART"));
 	/* enable=0 for the other slots: the PnP device stays alone. */
-	EXPECT_FALSE(dmus_klog_contains("PnP resources"));
+	EXPECT_FALSE(dmus_klog_contains("device slot"));
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
 	EXPECT_FALSE(dmus_klog_has_splat());

@@ -16,11 +16,14 @@
 //! snd-sonicvibes create their MPU-401 with `MPU401_INFO_IRQ_HOOK` and call
 //! the UART's handler from theirs).
 //!
-//! The table has no module alias, so udev never loads this module for a card
-//! in place of its own driver: the driver binds the cards of the table that
-//! no other driver holds when the module loads, and any card a user hands it
-//! through `/sys/bus/pci/drivers/snd_dmus_mpu401/new_id` (then `pci_bar=`
-//! and `pci_offset=` say where the UART is).
+//! The cards of the table have their own ALSA drivers, which set the chip up
+//! and own its MPU-401; this driver must never take a card from them,
+//! whichever loads first. So the table's entries are `override_only` (and
+//! the table has no module alias): a card of the table binds here only when
+//! the user names this driver in the card's `driver_override`. Any other
+//! card binds through `/sys/bus/pci/drivers/snd_dmus_mpu401/new_id` or
+//! `driver_override`; then `pci_bar=` and `pci_offset=` say where the UART
+//! is.
 
 use super::probe::PlatformDevice;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -29,7 +32,8 @@ use kernel::{bindings, device::Core, device_id::IdArray, error::to_result, ffi, 
 /// Where a card's MPU-401 UART is.
 pub(crate) struct PciMpu401 {
     /// The card's PCI vendor and device ids (to tell table entries from
-    /// ids added through `new_id`, which probe with entry 0's data).
+    /// cards bound through `new_id` or `driver_override`, which probe with
+    /// entry 0's data).
     vendor: u16,
     device: u16,
     /// The I/O BAR holding the UART.
@@ -41,10 +45,10 @@ pub(crate) struct PciMpu401 {
     card: &'static str,
 }
 
-/// `pci::DeviceId::from_id` for a vendor that 7.2's `pci::Vendor` does not
-/// name (Avance Logic, 0x4005, which sound/pci/als4000.c also writes as a
-/// number).
-const fn raw_id(vendor: u16, device: u16) -> pci::DeviceId {
+/// An id matching `vendor:device` only for a device whose `driver_override`
+/// names this driver (`override_only`, which 7.2's `pci::DeviceId`
+/// constructors do not set; they also cannot name Avance Logic, 0x4005).
+const fn override_only_id(vendor: u16, device: u16) -> pci::DeviceId {
     let id = bindings::pci_device_id {
         vendor: vendor as u32,
         device: device as u32,
@@ -53,12 +57,12 @@ const fn raw_id(vendor: u16, device: u16) -> pci::DeviceId {
         class: 0,
         class_mask: 0,
         driver_data: 0,
-        override_only: 0,
+        override_only: 1,
     };
     // SAFETY: `pci::DeviceId` is a `#[repr(transparent)]` wrapper of
     // `bindings::pci_device_id` with no other invariant (rust/kernel/pci.rs
     // says so where it implements `RawDeviceId`); this is the value
-    // `from_id` builds.
+    // `from_id` builds, with `override_only` set.
     unsafe { core::mem::transmute::<bindings::pci_device_id, pci::DeviceId>(id) }
 }
 
@@ -71,7 +75,7 @@ const fn raw_id(vendor: u16, device: u16) -> pci::DeviceId {
 /// status/command at +1).
 const PCI_TABLE: IdArray<pci::DeviceId, PciMpu401, 3> = IdArray::new([
     (
-        pci::DeviceId::from_id(pci::Vendor::ESS, 0x1969),
+        override_only_id(0x125d, 0x1969),
         PciMpu401 {
             vendor: 0x125d,
             device: 0x1969,
@@ -81,7 +85,7 @@ const PCI_TABLE: IdArray<pci::DeviceId, PciMpu401, 3> = IdArray::new([
         },
     ),
     (
-        raw_id(0x4005, 0x4000),
+        override_only_id(0x4005, 0x4000),
         PciMpu401 {
             vendor: 0x4005,
             device: 0x4000,
@@ -91,7 +95,7 @@ const PCI_TABLE: IdArray<pci::DeviceId, PciMpu401, 3> = IdArray::new([
         },
     ),
     (
-        pci::DeviceId::from_id(pci::Vendor::S3, 0xca00),
+        override_only_id(0x5333, 0xca00),
         PciMpu401 {
             vendor: 0x5333,
             device: 0xca00,
