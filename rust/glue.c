@@ -4,8 +4,9 @@
  * rawmidi devices, tasklets, simulated interrupts, port I/O cookies,
  * spin_lock_irqsave, platform devices with resources and PCI I/O BARs
  * (params.c and pnp.c hold the array parameters and the PnP driver, for the
- * same reason). Every function is a thin wrapper over a kernel API (static inlines and macros cannot be called
- * from Rust); the safe Rust layers over them are rust/port/alsa.rs,
+ * same reason). Every function is a thin wrapper over a kernel API (static
+ * inlines and macros cannot be called from Rust); the safe Rust layers over
+ * them are rust/port/alsa.rs,
  * rust/port/tasklet.rs, rust/port/irqlock.rs, rust/mpu401/io.rs and
  * rust/virt/simirq.rs. Nothing here decides anything.
  */
@@ -27,11 +28,6 @@
 #include "glue.h"
 
 /* --- rawmidi: the ops call back into Rust (rust/port/alsa.rs) ------------ */
-
-int snd_dmus_rawmidi_open(void *data, struct snd_rawmidi_substream *s, int stream);
-int snd_dmus_rawmidi_close(void *data, struct snd_rawmidi_substream *s, int stream);
-void snd_dmus_rawmidi_trigger(void *data, struct snd_rawmidi_substream *s, int stream, int up);
-void snd_dmus_rawmidi_drain(void *data, struct snd_rawmidi_substream *s);
 
 static int dmus_output_open(struct snd_rawmidi_substream *s)
 {

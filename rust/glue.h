@@ -26,12 +26,20 @@ struct snd_card;
 struct snd_rawmidi;
 struct snd_rawmidi_substream;
 
+/* Rust (rust/port/alsa.rs): the rawmidi ops, called by glue.c's */
+int snd_dmus_rawmidi_open(void *data, struct snd_rawmidi_substream *s, int stream);
+int snd_dmus_rawmidi_close(void *data, struct snd_rawmidi_substream *s, int stream);
+void snd_dmus_rawmidi_trigger(void *data, struct snd_rawmidi_substream *s, int stream, int up);
+void snd_dmus_rawmidi_drain(void *data, struct snd_rawmidi_substream *s);
+
 /* glue.c */
 struct platform_device *dmus_glue_platform_register(struct device *parent, int id,
 						    unsigned long port, int irq);
 bool dmus_glue_platform_bound(struct platform_device *pdev);
-int dmus_glue_card_new(struct device *parent, int idx, const char *id, struct module *owner, struct snd_card **card);
-void dmus_glue_card_set_names(struct snd_card *card, const char *driver, const char *shortname, const char *longname);
+int dmus_glue_card_new(struct device *parent, int idx, const char *id, struct module *owner,
+		       struct snd_card **card);
+void dmus_glue_card_set_names(struct snd_card *card, const char *driver, const char *shortname,
+			      const char *longname);
 void __iomem *dmus_glue_ioport_map(unsigned long port, unsigned int len);
 void dmus_glue_ioport_unmap(void __iomem *addr);
 u8 dmus_glue_ioread8(void __iomem *addr);
@@ -40,7 +48,8 @@ int dmus_glue_output_pending(struct snd_rawmidi_substream *s);
 int dmus_glue_pci_enable(struct device *dev);
 int dmus_glue_pci_io_bar(struct device *dev, int bar, unsigned long *start, unsigned long *len);
 int dmus_glue_platform_slot(struct device *dev);
-int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data, struct snd_rawmidi **out);
+int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
+			  struct snd_rawmidi **out);
 void dmus_glue_release_ports(unsigned long start, unsigned long len);
 int dmus_glue_request_ports(struct device *dev, unsigned long *start, unsigned long *len);
 void dmus_glue_simirq_free(struct dmus_simirq *s, unsigned int count);

@@ -279,9 +279,10 @@ impl Devices {
             }
         }
         let (pnp, pnp_found, pnp_bound) = Pnp::register()?;
-        let (pci_found, pci_bound) = mpu401::pci::counts();
-        requested += pnp_found + pci_found;
-        let bound = list.len() as u32 + pnp_bound + pci_bound;
+        // PCI cards bind only when a user says so (see `mpu401::pci`): they
+        // count when bound, and one that failed does not fail the load.
+        requested += pnp_found;
+        let bound = list.len() as u32 + pnp_bound + mpu401::pci::bound();
         if requested > 0 && bound == 0 {
             pr_err!("MPU-401 device not found or device busy\n");
             return Err(ENODEV);

@@ -26,16 +26,18 @@ style() {
 		cat "$logs/style.log"
 	fi
 }
-# The module built with clippy (CLIPPY=1) prints no warning.
+# The module rebuilt with clippy (CLIPPY=1) prints no warning, from rustc,
+# clippy or the C compiler (its glue files).
 clippy_clean() {
-	touch "$TOP/rust/snd_dmus_mpu401.rs"
+	touch "$TOP/rust/snd_dmus_mpu401.rs" "$TOP"/rust/*.c
 	make -C "$TOP" --no-print-directory KDIR="$KBUILD" CLIPPY=1 modules >"$logs/clippy.log" 2>&1 &&
-		! grep -E '^(warning|error)' "$logs/clippy.log" || { cat "$logs/clippy.log"; false; }
+		! grep -E '^(warning|error)|: (warning|error): ' "$logs/clippy.log" ||
+		{ cat "$logs/clippy.log"; false; }
 }
 style "rustfmt (kernel config) of the module" rustfmt --edition 2021 --check \
 	--config-path "$DMUS_CACHE/src/linux/.rustfmt.toml" "$TOP/rust/snd_dmus_mpu401.rs"
 style "cargo fmt of the host crates" cargo fmt --manifest-path "$TOP/rust/Cargo.toml" --all --check
-style "make CLIPPY=1 without warnings" clippy_clean
+style "make CLIPPY=1 without warnings (Rust and C)" clippy_clean
 
 # Host tests. cargo's own summary lines are kept in the output.
 set +e

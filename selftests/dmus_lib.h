@@ -111,6 +111,14 @@ static inline int dmus_cards(int *cards, int max)
 	return count;
 }
 
+/* How many DMus MPU-401 cards there are. */
+static inline int dmus_card_count(void)
+{
+	int cards[32];
+
+	return dmus_cards(cards, 32);
+}
+
 /* The card number of the first DMus MPU-401, or -1. */
 static inline int dmus_card(void)
 {

@@ -33,7 +33,7 @@ static int write_file(const char *path, const char *s)
 /* Whether @dir/driver exists (a driver is bound to the device at @dir). */
 static bool has_driver(const char *dir)
 {
-	char path[512];
+	char path[600];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/driver", dir);
@@ -71,7 +71,7 @@ static bool find_device(const char *bus_dir, const char *file, const char *value
 static unsigned long bar_start(const char *dir, int bar)
 {
 	unsigned long long start = 0, end, flags;
-	char path[512];
+	char path[600];
 	FILE *f;
 	int i;
 
@@ -124,7 +124,7 @@ TEST_F(pnp, failing_device_does_not_stop_the_others)
 {
 	ASSERT_EQ(0, dmus_load("virt=1"));
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 at the PnP resources (0x300)"));
-	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(1, dmus_card_count());
 	EXPECT_FALSE(has_driver(self->dev));
 	EXPECT_EQ(0, dmus_unload());
 }
@@ -147,7 +147,7 @@ TEST_F(pnp, device_binds_with_no_ack_and_takes_index_and_id)
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(has_driver(self->dev));
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
-	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(0, dmus_card_count());
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
 
@@ -159,7 +159,7 @@ TEST_F(pnp, bound_device_unbinds_and_rebinds_in_its_slot)
 	ASSERT_TRUE(has_driver(self->dev));
 	EXPECT_EQ(0, write_file("/sys/bus/pnp/drivers/" DMUS_MODNAME "/unbind", name));
 	EXPECT_FALSE(has_driver(self->dev));
-	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(0, dmus_card_count());
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
 	/* The slot was given back: the device takes it, and its index, again. */
 	EXPECT_EQ(0, write_file("/sys/bus/pnp/drivers/" DMUS_MODNAME "/bind", name));
@@ -187,7 +187,7 @@ FIXTURE_SETUP(pci)
 		SKIP(return, "no pci-testdev (boot with -device pci-testdev)");
 	self->name = strrchr(self->dev, '/') + 1;
 	self->bar1 = bar_start(self->dev, 1);
-	ASSERT_NE(0, self->bar1);
+	ASSERT_NE(0UL, self->bar1);
 	dmus_load_deps();
 	dmus_unload();
 	dmus_klog_clear();
@@ -210,10 +210,10 @@ TEST_F(pci, new_id_without_chip_is_enodev_and_leaks_nothing)
 	EXPECT_EQ(-ENODEV, write_file(PCI_DRIVER "/bind", self->name));
 	EXPECT_FALSE(has_driver(self->dev));
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
-	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(1, dmus_card_count());
 	EXPECT_EQ(0, write_file(PCI_DRIVER "/remove_id", "1b36 0005"));
 	EXPECT_EQ(0, dmus_unload());
-	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(0, dmus_card_count());
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
 
@@ -228,7 +228,7 @@ TEST_F(pci, driver_override_binds_a_card_by_hand)
 	ASSERT_EQ(0, write_file(path, DMUS_MODNAME));
 	EXPECT_EQ(0, write_file(PCI_DRIVER "/bind", self->name));
 	EXPECT_TRUE(has_driver(self->dev));
-	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(1, dmus_card_count());
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(has_driver(self->dev));
 	EXPECT_EQ(0, write_file(path, "\n"));
@@ -249,7 +249,8 @@ TEST_F(pci, offset_past_the_bar_is_enodev)
 {
 	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=1 pci_offset=0xff"));
 	ASSERT_EQ(0, write_file(PCI_DRIVER "/new_id", "1b36 0005"));
-	EXPECT_TRUE(dmus_klog_contains("new_id: BAR 1 has 256 ports, no room for an MPU-401 at offset 0xff"));
+	EXPECT_TRUE(dmus_klog_contains("new_id: BAR 1 has 256 ports, "
+				       "no room for an MPU-401 at offset 0xff"));
 	EXPECT_FALSE(has_driver(self->dev));
 	EXPECT_EQ(0, dmus_unload());
 }
@@ -261,24 +262,24 @@ TEST_F(pci, bound_card_unbinds_rebinds_and_unloads)
 	ASSERT_EQ(0, dmus_load("virt=1 pci_bar=1 pci_offset=0x30 no_ack=1 pnp=0,0,0,0,0,0,0,0"));
 	ASSERT_EQ(0, write_file(PCI_DRIVER "/new_id", "1b36 0005"));
 	ASSERT_TRUE(has_driver(self->dev));
-	EXPECT_EQ(2, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(2, dmus_card_count());
 	snprintf(name, sizeof(name), "DMus MPU-401 at %#lx, polled", self->bar1 + 0x30);
 	EXPECT_TRUE(file_contains("/proc/asound/cards", name));
 	EXPECT_TRUE(file_contains("/proc/ioports", "MPU-401 UART"));
 
 	EXPECT_EQ(0, write_file(PCI_DRIVER "/unbind", self->name));
 	EXPECT_FALSE(has_driver(self->dev));
-	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(1, dmus_card_count());
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
 
 	EXPECT_EQ(0, write_file(PCI_DRIVER "/bind", self->name));
 	EXPECT_TRUE(has_driver(self->dev));
-	EXPECT_EQ(2, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(2, dmus_card_count());
 
 	/* Unload with the card bound. */
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(has_driver(self->dev));
-	EXPECT_EQ(0, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(0, dmus_card_count());
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
@@ -325,7 +326,7 @@ TEST_F(isa, failing_ports_do_not_stop_the_others)
 	ASSERT_EQ(0, dmus_load("port=0x330,0x310 irq=5,-1 virt=1"));
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x330, irq 5"));
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x310, polled"));
-	EXPECT_EQ(1, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(1, dmus_card_count());
 	EXPECT_EQ(0, dmus_unload());
 }
 
@@ -333,13 +334,16 @@ TEST_F(isa, two_ports_make_two_cards_with_their_index_and_id)
 {
 	ASSERT_EQ(0, dmus_load("port=0x330,0x310 irq=5,-1 no_ack=1 index=3,4 id=MpuA,MpuB "
 			       "enable=1,1,0,0,0,0,0,0"));
-	EXPECT_EQ(2, dmus_cards((int[4]){}, 4));
+	EXPECT_EQ(2, dmus_card_count());
 	EXPECT_TRUE(file_contains("/proc/asound/cards", " 3 [MpuA"));
 	EXPECT_TRUE(file_contains("/proc/asound/cards", " 4 [MpuB"));
 	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0x330, irq 5"));
 	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0x310, polled"));
 	EXPECT_TRUE(file_contains("/proc/ioports", "0330-0331 : MPU-401 UART"));
 	EXPECT_TRUE(file_contains("/proc/ioports", "0310-0311 : MPU-401 UART"));
+	/* Each has its own sequencer port (snd-seq-midi), as aplaymidi -l lists. */
+	EXPECT_TRUE(file_contains("/proc/asound/seq/clients", "\"DMus MPU-401 0x330\""));
+	EXPECT_TRUE(file_contains("/proc/asound/seq/clients", "\"DMus MPU-401 0x310\""));
 	/* enable=0 for the other slots: the PnP device stays alone. */
 	EXPECT_FALSE(dmus_klog_contains("device slot"));
 	EXPECT_EQ(0, dmus_unload());

@@ -17,23 +17,21 @@
 //! the UART's handler from theirs).
 //!
 //! The cards of the table have their own ALSA drivers, which set the chip up
-//! and own its MPU-401; this driver must never take a card from them,
-//! whichever loads first. So the table's entries are `override_only` (and
-//! the table has no module alias): a card of the table binds here only when
-//! the user names this driver in the card's `driver_override`. Any other
-//! card binds through `/sys/bus/pci/drivers/snd_dmus_mpu401/new_id` or
-//! `driver_override`; then `pci_bar=` and `pci_offset=` say where the UART
-//! is.
+//! and own its MPU-401; this driver must never take a card from them on its
+//! own, whichever loads first. So the table's entries are `override_only`
+//! (and the table has no module alias): a card binds here only when the user
+//! says so, through the card's `driver_override` or the driver's `new_id`
+//! (`/sys/bus/pci/drivers/snd_dmus_mpu401/new_id`). A card of the table then
+//! uses its BAR and offset; any other card `pci_bar=` and `pci_offset=`.
 
 use super::probe::PlatformDevice;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{bindings, device::Core, device_id::IdArray, error::to_result, ffi, pci, prelude::*};
 
 /// Where a card's MPU-401 UART is.
+#[derive(Clone, Copy)]
 pub(crate) struct PciMpu401 {
-    /// The card's PCI vendor and device ids (to tell table entries from
-    /// cards bound through `new_id` or `driver_override`, which probe with
-    /// entry 0's data).
+    /// The card's PCI vendor and device ids.
     vendor: u16,
     device: u16,
     /// The I/O BAR holding the UART.
@@ -73,47 +71,46 @@ const fn override_only_id(vendor: u16, device: u16) -> pci::DeviceId {
 ///
 /// Each driver creates a standard MPU-401 UART there (data, then
 /// status/command at +1).
-const PCI_TABLE: IdArray<pci::DeviceId, PciMpu401, 3> = IdArray::new([
-    (
-        override_only_id(0x125d, 0x1969),
-        PciMpu401 {
-            vendor: 0x125d,
-            device: 0x1969,
-            bar: 3,
-            offset: 0,
-            card: "ESS Solo-1",
-        },
-    ),
-    (
-        override_only_id(0x4005, 0x4000),
-        PciMpu401 {
-            vendor: 0x4005,
-            device: 0x4000,
-            bar: 0,
-            offset: 0x30,
-            card: "ALS4000",
-        },
-    ),
-    (
-        override_only_id(0x5333, 0xca00),
-        PciMpu401 {
-            vendor: 0x5333,
-            device: 0xca00,
-            bar: 3,
-            offset: 0,
-            card: "S3 SonicVibes",
-        },
-    ),
+const CARDS: [PciMpu401; 3] = [
+    PciMpu401 {
+        vendor: 0x125d,
+        device: 0x1969,
+        bar: 3,
+        offset: 0,
+        card: "ESS Solo-1",
+    },
+    PciMpu401 {
+        vendor: 0x4005,
+        device: 0x4000,
+        bar: 0,
+        offset: 0x30,
+        card: "ALS4000",
+    },
+    PciMpu401 {
+        vendor: 0x5333,
+        device: 0xca00,
+        bar: 3,
+        offset: 0,
+        card: "S3 SonicVibes",
+    },
+];
+
+/// The id table: [`CARDS`], override-only. The probe finds the card in
+/// [`CARDS`] by its own ids, not by the matched id's data: a card may also
+/// match a `new_id` id (whose data is that of entry 0) or, through
+/// `driver_override`, no id at all.
+const PCI_TABLE: IdArray<pci::DeviceId, (), 3> = IdArray::new([
+    (override_only_id(CARDS[0].vendor, CARDS[0].device), ()),
+    (override_only_id(CARDS[1].vendor, CARDS[1].device), ()),
+    (override_only_id(CARDS[2].vendor, CARDS[2].device), ()),
 ]);
 
-/// PCI cards probed since the module was loaded, and those bound.
-static FOUND: AtomicU32 = AtomicU32::new(0);
+/// PCI cards bound now.
 static BOUND: AtomicU32 = AtomicU32::new(0);
 
-/// The PCI cards probed so far and those that bound (for the module's
-/// "no device" decision).
-pub(crate) fn counts() -> (u32, u32) {
-    (FOUND.load(Ordering::Relaxed), BOUND.load(Ordering::Relaxed))
+/// The PCI cards bound now (for the module's "no device" decision).
+pub(crate) fn bound() -> u32 {
+    BOUND.load(Ordering::Relaxed)
 }
 
 /// The PCI driver.
@@ -135,7 +132,7 @@ impl PinnedDrop for Mpu401PciDevice {
 }
 
 impl pci::Driver for Mpu401PciDriver {
-    type IdInfo = PciMpu401;
+    type IdInfo = ();
     type Data<'bound> = Mpu401PciDevice;
     const ID_TABLE: pci::IdTable<Self::IdInfo> = &PCI_TABLE;
 
@@ -144,18 +141,19 @@ impl pci::Driver for Mpu401PciDriver {
     /// `pcim_enable_device` and `platform_device_register_full`.
     fn probe<'bound>(
         pdev: &'bound pci::Device<Core<'_>>,
-        info: &'bound PciMpu401,
+        _info: &'bound (),
     ) -> impl PinInit<Mpu401PciDevice, Error> + 'bound {
         pin_init::pin_init_scope(move || {
-            FOUND.fetch_add(1, Ordering::Relaxed);
             let dev = pdev.as_ref();
-            let listed =
-                pdev.vendor_id().as_raw() == info.vendor && pdev.device_id() == info.device;
-            let (bar, offset, card) = if listed {
-                (info.bar, info.offset, info.card)
-            } else {
-                let (bar, offset) = crate::pci_new_id_params();
-                (bar, offset, "new_id")
+            let listed = CARDS
+                .iter()
+                .find(|c| c.vendor == pdev.vendor_id().as_raw() && c.device == pdev.device_id());
+            let (bar, offset, card) = match listed {
+                Some(c) => (c.bar, c.offset, c.card),
+                None => {
+                    let (bar, offset) = crate::pci_new_id_params();
+                    (bar, offset, "new_id")
+                }
             };
             // `Device` is a transparent wrapper of `Opaque<bindings::device>`.
             let raw = core::ptr::from_ref(dev)
