@@ -40,6 +40,18 @@ pub(crate) struct DmusSimIrq {
     _opaque: [u8; 0],
 }
 
+/// The `struct device` behind `dev`, for the C glue. Linux 7.2's
+/// `Device::as_raw` is crate-private; `Device` is a transparent wrapper of
+/// `Opaque<bindings::device>` (rust/kernel/device.rs), so the cast is that
+/// pointer. Valid as long as `dev` is.
+pub(crate) fn raw_device<Ctx: kernel::device::DeviceContext>(
+    dev: &kernel::device::Device<Ctx>,
+) -> *mut bindings::device {
+    core::ptr::from_ref(dev)
+        .cast_mut()
+        .cast::<bindings::device>()
+}
+
 // `bindings::device` and friends contain zero-sized lock types that rustc
 // flags as not FFI-safe; they are only passed by pointer, as in
 // `kernel::bindings`, which allows the lint for the same reason.

@@ -29,7 +29,6 @@ static const struct pnp_device_id dmus_pnp_ids[] = {
 static unsigned long dmus_pnp_slots;
 static atomic_t dmus_pnp_found = ATOMIC_INIT(0);
 static atomic_t dmus_pnp_bound = ATOMIC_INIT(0);
-static bool dmus_pnp_registered;
 
 static int dmus_pnp_probe(struct pnp_dev *pdev, const struct pnp_device_id *pid)
 {
@@ -117,18 +116,18 @@ int dmus_pnp_register(int *found, int *bound)
 
 	if (err)
 		return err;
-	dmus_pnp_registered = true;
 	*found = atomic_read(&dmus_pnp_found);
 	*bound = atomic_read(&dmus_pnp_bound);
 	return 0;
 }
 
-/* Unregisters the PnP driver (its devices' children go first). */
+/*
+ * Unregisters the PnP driver registered by dmus_pnp_register() (its devices'
+ * children go first).
+ */
 void dmus_pnp_unregister(void)
 {
-	if (dmus_pnp_registered)
-		pnp_unregister_driver(&dmus_pnp_driver);
-	dmus_pnp_registered = false;
+	pnp_unregister_driver(&dmus_pnp_driver);
 }
 
 #else /* !CONFIG_PNP */

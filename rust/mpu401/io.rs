@@ -27,10 +27,7 @@ impl PortIo {
     /// `dev`. Errors: `-ENOENT` when the device has no I/O range, `-EBUSY`
     /// when another driver holds it, `-ENOMEM` when the mapping fails.
     pub(crate) fn new(dev: &Device) -> Result<Self> {
-        // `Device` is a transparent wrapper of `Opaque<bindings::device>`.
-        let raw = core::ptr::from_ref(dev)
-            .cast_mut()
-            .cast::<kernel::bindings::device>();
+        let raw = glue::raw_device(dev);
         let (mut base, mut len) = (0, 0);
         // SAFETY: `raw` is a live platform device; `base` and `len` are valid
         // places for the results.

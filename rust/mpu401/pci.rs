@@ -155,10 +155,7 @@ impl pci::Driver for Mpu401PciDriver {
                     (bar, offset, "new_id")
                 }
             };
-            // `Device` is a transparent wrapper of `Opaque<bindings::device>`.
-            let raw = core::ptr::from_ref(dev)
-                .cast_mut()
-                .cast::<bindings::device>();
+            let raw = crate::glue::raw_device(dev);
             // SAFETY: `raw` is the PCI device being probed.
             to_result(unsafe { crate::glue::dmus_glue_pci_enable(raw) })
                 .inspect_err(|e| dev_err!(dev, "cannot enable the card: {:?}\n", e))?;

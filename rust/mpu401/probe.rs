@@ -81,13 +81,7 @@ impl PlatformDevice {
         irq: i32,
     ) -> Result<Option<Self>> {
         let port = kernel::ffi::c_ulong::try_from(port).map_err(|_| EINVAL)?;
-        // `Device` is a transparent wrapper of `Opaque<bindings::device>`
-        // (rust/kernel/device.rs), so this is the `struct device` pointer.
-        let parent = parent.map_or(core::ptr::null_mut(), |d| {
-            core::ptr::from_ref(d)
-                .cast_mut()
-                .cast::<kernel::bindings::device>()
-        });
+        let parent = parent.map_or(core::ptr::null_mut(), glue::raw_device);
         // SAFETY: `parent` is null or a live device (the caller's, bound
         // while it registers children); the call copies what it needs.
         let pdev = unsafe { glue::dmus_glue_platform_register(parent, id, port, irq) };
@@ -205,10 +199,7 @@ impl platform::Driver for Mpu401Driver {
         pin_init::pin_init_scope(move || {
             let dev = pdev.as_ref();
             let params = crate::device_params();
-            // `Device` is a transparent wrapper of `Opaque<bindings::device>`.
-            let raw = core::ptr::from_ref(dev)
-                .cast_mut()
-                .cast::<kernel::bindings::device>();
+            let raw = glue::raw_device(dev);
             // SAFETY: `raw` is the bound platform device being probed.
             let slot = unsafe { glue::dmus_glue_platform_slot(raw) };
             let (index, id) = crate::card_index_id(slot);

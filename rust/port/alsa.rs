@@ -156,11 +156,7 @@ impl Card {
         ops: Arc<dyn RawmidiOps>,
     ) -> Result<Self> {
         let holder = KBox::new(OpsHolder { ops }, GFP_KERNEL)?;
-        // `Device` is a transparent wrapper of `Opaque<bindings::device>`
-        // (rust/kernel/device.rs), so this is the `struct device` pointer.
-        let parent_raw = core::ptr::from_ref(parent)
-            .cast_mut()
-            .cast::<kernel::bindings::device>();
+        let parent_raw = glue::raw_device(parent);
         let mut card = core::ptr::null_mut();
         // SAFETY: `parent` is a live device; `id` is a C string; `card` is a
         // valid place for the result.
