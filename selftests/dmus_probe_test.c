@@ -2,7 +2,8 @@
 /*
  * Probe paths other than the virtual MPU-401, in the test VM (scripts/check.sh
  * boots it with the ACPI table dmus_pnp.asl and QEMU's pci-testdev):
- * - PnP: the PNPB006 device at 0x300, IRQ 5, where nothing answers.
+ * - PnP: the PNPB006 devices at 0x300 with IRQ 5 and at 0x320 without an
+ *   IRQ (polled), where nothing answers.
  * - PCI: pci-testdev (1b36:0005, an I/O BAR 1 of 256 ports, no MPU-401)
  *   bound through the driver's new_id.
  * - ISA: the array parameters port=, irq=, index=, id=, enable=.
@@ -89,15 +90,19 @@ static unsigned long bar_start(const char *dir, int bar)
 /* --- PnP ----------------------------------------------------------------- */
 
 FIXTURE(pnp) {
-	char dev[512];
+	char dev[512];		/* MPU0: 0x300, IRQ 5 */
+	char polled[512];	/* MPU1: 0x320, no IRQ */
 };
 
 FIXTURE_SETUP(pnp)
 {
 	if (geteuid())
 		SKIP(return, "needs root");
-	if (!find_device("/sys/bus/pnp/devices", "id", "PNPb006", self->dev, sizeof(self->dev)))
-		SKIP(return, "no PNPb006 device (boot with -acpitable file=dmus_pnp.aml)");
+	if (!find_device("/sys/bus/pnp/devices", "resources", "io 0x300-0x301", self->dev,
+			 sizeof(self->dev)) ||
+	    !find_device("/sys/bus/pnp/devices", "resources", "io 0x320-0x321", self->polled,
+			 sizeof(self->polled)))
+		SKIP(return, "no PNPb006 devices (boot with -acpitable file=dmus_pnp.aml)");
 	dmus_load_deps();
 	dmus_unload();
 	dmus_klog_clear();
@@ -108,44 +113,60 @@ FIXTURE_TEARDOWN(pnp)
 	dmus_unload();
 }
 
-TEST_F(pnp, device_without_chip_is_enodev_and_leaks_nothing)
+TEST_F(pnp, devices_without_chip_are_enodev_and_leak_nothing)
 {
 	EXPECT_EQ(-ENODEV, dmus_load(""));
 	EXPECT_FALSE(dmus_loaded());
-	EXPECT_TRUE(dmus_klog_contains("MPU-401 at 0x300, irq 5 (0: polled), device slot 0"));
+	EXPECT_TRUE(dmus_klog_contains("MPU-401 at 0x300, irq 5, device slot 0"));
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x300, irq 5"));
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 at the PnP resources (0x300)"));
+	/* The one without an IRQ is polled; it gets slot 0, given back by the first. */
+	EXPECT_TRUE(dmus_klog_contains("no PnP irq, using polling"));
+	EXPECT_TRUE(dmus_klog_contains("MPU-401 at 0x320, polled, device slot 0"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 answered at MPU-401 at 0x320, polled"));
 	EXPECT_TRUE(dmus_klog_contains("MPU-401 device not found or device busy"));
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
 	EXPECT_FALSE(dmus_klog_has_splat());
 }
 
-TEST_F(pnp, failing_device_does_not_stop_the_others)
+TEST_F(pnp, failing_devices_do_not_stop_the_others)
 {
 	ASSERT_EQ(0, dmus_load("virt=1"));
 	EXPECT_TRUE(dmus_klog_contains("no MPU-401 at the PnP resources (0x300)"));
+	EXPECT_TRUE(dmus_klog_contains("no MPU-401 at the PnP resources (0x320)"));
 	EXPECT_EQ(1, dmus_card_count());
 	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_FALSE(has_driver(self->polled));
 	EXPECT_EQ(0, dmus_unload());
 }
 
-TEST_F(pnp, pnp_off_leaves_the_device_alone)
+TEST_F(pnp, pnp_off_leaves_the_devices_alone)
 {
 	ASSERT_EQ(0, dmus_load("pnp=0,0,0,0,0,0,0,0 virt=1"));
 	EXPECT_FALSE(dmus_klog_contains("device slot"));
 	EXPECT_FALSE(dmus_klog_contains("0x300"));
+	EXPECT_FALSE(dmus_klog_contains("0x320"));
 	EXPECT_EQ(0, dmus_unload());
 }
 
-TEST_F(pnp, device_binds_with_no_ack_and_takes_index_and_id)
+TEST_F(pnp, devices_bind_with_no_ack_and_take_index_and_id)
 {
-	ASSERT_EQ(0, dmus_load("no_ack=1 index=5 id=PnPMPU"));
+	/* Both bind: each PnP device takes the next free slot. */
+	ASSERT_EQ(0, dmus_load("no_ack=1 index=5,6 id=PnPA,PnPB"));
+	EXPECT_TRUE(dmus_klog_contains("MPU-401 at 0x300, irq 5, device slot 0"));
+	EXPECT_TRUE(dmus_klog_contains("MPU-401 at 0x320, polled, device slot 1"));
 	EXPECT_TRUE(has_driver(self->dev));
-	EXPECT_TRUE(file_contains("/proc/asound/cards", " 5 [PnPMPU"));
+	EXPECT_TRUE(has_driver(self->polled));
+	EXPECT_EQ(2, dmus_card_count());
+	EXPECT_TRUE(file_contains("/proc/asound/cards", " 5 [PnPA"));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", " 6 [PnPB"));
 	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0x300, irq 5"));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", "DMus MPU-401 at 0x320, polled"));
 	EXPECT_TRUE(file_contains("/proc/ioports", "0300-0301 : MPU-401 UART"));
+	EXPECT_TRUE(file_contains("/proc/ioports", "0320-0321 : MPU-401 UART"));
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(has_driver(self->dev));
+	EXPECT_FALSE(has_driver(self->polled));
 	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
 	EXPECT_EQ(0, dmus_card_count());
 	EXPECT_FALSE(dmus_klog_has_splat());
@@ -155,15 +176,18 @@ TEST_F(pnp, bound_device_unbinds_and_rebinds_in_its_slot)
 {
 	const char *name = strrchr(self->dev, '/') + 1;
 
-	ASSERT_EQ(0, dmus_load("no_ack=1 index=5"));
+	ASSERT_EQ(0, dmus_load("no_ack=1 index=5,6"));
 	ASSERT_TRUE(has_driver(self->dev));
+	EXPECT_TRUE(file_contains("/proc/asound/cards", " 5 [DMusMPU401"));
 	EXPECT_EQ(0, write_file("/sys/bus/pnp/drivers/" DMUS_MODNAME "/unbind", name));
 	EXPECT_FALSE(has_driver(self->dev));
-	EXPECT_EQ(0, dmus_card_count());
-	EXPECT_FALSE(file_contains("/proc/ioports", "MPU-401"));
-	/* The slot was given back: the device takes it, and its index, again. */
+	EXPECT_EQ(1, dmus_card_count());
+	EXPECT_FALSE(file_contains("/proc/asound/cards", " 5 [DMusMPU401"));
+	EXPECT_FALSE(file_contains("/proc/ioports", "0300-0301 : MPU-401 UART"));
+	/* Slot 0 was given back: the device takes it, and its index, again. */
 	EXPECT_EQ(0, write_file("/sys/bus/pnp/drivers/" DMUS_MODNAME "/bind", name));
 	EXPECT_TRUE(has_driver(self->dev));
+	EXPECT_EQ(2, dmus_card_count());
 	EXPECT_TRUE(file_contains("/proc/asound/cards", " 5 [DMusMPU401"));
 	EXPECT_EQ(0, dmus_unload());
 	EXPECT_FALSE(has_driver(self->dev));
