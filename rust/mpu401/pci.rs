@@ -185,8 +185,8 @@ impl pci::Driver for Mpu401PciDriver {
                 dev,
                 "{card}: MPU-401 UART at BAR {bar} + {offset:#x} (port {port:#x}), polled\n"
             );
-            // PLATFORM_DEVID_AUTO.
-            let Some(child) = PlatformDevice::register(Some(dev), -2, port, 0)? else {
+            let id = bindings::PLATFORM_DEVID_AUTO;
+            let Some(child) = PlatformDevice::register(Some(dev), id, port, 0)? else {
                 dev_err!(
                     dev,
                     "{card}: no MPU-401 answered at BAR {bar} + {offset:#x} (port {port:#x})\n"

@@ -67,7 +67,7 @@ unsafe impl Send for PlatformDevice {}
 unsafe impl Sync for PlatformDevice {}
 
 impl PlatformDevice {
-    /// Registers platform device `snd_dmus_mpu401.<id>` (`id` -2, the C
+    /// Registers platform device `snd_dmus_mpu401.<id>` (`id`
     /// `PLATFORM_DEVID_AUTO`: a free number), a child of `parent`, with the
     /// I/O ports `port` and `port + 1` (none when 0) and IRQ `irq` (none when
     /// 0: polled). The probe runs now, synchronously; returns the device
