@@ -23,7 +23,10 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <sound/core.h>
+#include <sound/hwdep.h>
 #include <sound/rawmidi.h>
+
+#include "uapi/snd_dmus.h"
 
 #include "glue.h"
 
@@ -109,6 +112,81 @@ int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
 	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_OUTPUT, &dmus_output_ops);
 	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_INPUT, &dmus_input_ops);
 	*out = rmidi;
+	return 0;
+}
+
+/* --- hwdep: the DMus device; the ops call back into Rust (rust/port/hwdep.rs) --- */
+
+/*
+ * The hwdep core hands read() and write() no struct file, so each open file
+ * gets a slot number from Rust, kept in file->f_pos: the device is not
+ * seekable (no llseek op, and nonseekable_open() refuses pread/pwrite), so
+ * the position the VFS passes to read() and write() is always that slot.
+ */
+static int dmus_hwdep_open(struct snd_hwdep *hw, struct file *file)
+{
+	int slot, err;
+
+	err = nonseekable_open(file_inode(file), file);
+	if (err)
+		return err;
+	slot = snd_dmus_hwdep_open(hw->private_data, (file->f_mode & FMODE_WRITE) != 0,
+				   (file->f_flags & O_NONBLOCK) != 0);
+	if (slot < 0)
+		return slot;
+	file->f_pos = slot;
+	return 0;
+}
+
+static int dmus_hwdep_release(struct snd_hwdep *hw, struct file *file)
+{
+	snd_dmus_hwdep_release(hw->private_data, file->f_pos);
+	return 0;
+}
+
+static long dmus_hwdep_read(struct snd_hwdep *hw, char __user *buf, long count, loff_t *offset)
+{
+	return snd_dmus_hwdep_read(hw->private_data, *offset, buf, count);
+}
+
+static long dmus_hwdep_write(struct snd_hwdep *hw, const char __user *buf, long count,
+			     loff_t *offset)
+{
+	return snd_dmus_hwdep_write(hw->private_data, *offset, buf, count);
+}
+
+static __poll_t dmus_hwdep_poll(struct snd_hwdep *hw, struct file *file, poll_table *wait)
+{
+	return snd_dmus_hwdep_poll(hw->private_data, file->f_pos, file, wait);
+}
+
+static int dmus_hwdep_ioctl(struct snd_hwdep *hw, struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	return snd_dmus_hwdep_ioctl(hw->private_data, file->f_pos, cmd, arg);
+}
+
+/* The card's DMus device: hwdep 0, id "DMus", iface SND_DMUS_HWDEP_IFACE. */
+int dmus_glue_hwdep_new(struct snd_card *card, const char *name, void *data,
+			struct snd_hwdep **out)
+{
+	struct snd_hwdep *hw;
+	int err;
+
+	err = snd_hwdep_new(card, SND_DMUS_HWDEP_ID, 0, &hw);
+	if (err < 0)
+		return err;
+	strscpy(hw->name, name);
+	hw->iface = SND_DMUS_HWDEP_IFACE;
+	hw->private_data = data;
+	hw->ops.open = dmus_hwdep_open;
+	hw->ops.release = dmus_hwdep_release;
+	hw->ops.read = dmus_hwdep_read;
+	hw->ops.write = dmus_hwdep_write;
+	hw->ops.poll = dmus_hwdep_poll;
+	hw->ops.ioctl = dmus_hwdep_ioctl;
+	hw->ops.ioctl_compat = dmus_hwdep_ioctl;
+	*out = hw;
 	return 0;
 }
 

@@ -22,7 +22,10 @@
 
 struct dmus_simirq;
 struct dmus_tasklet;
+struct file;
+struct poll_table_struct;
 struct snd_card;
+struct snd_hwdep;
 struct snd_rawmidi;
 struct snd_rawmidi_substream;
 
@@ -32,7 +35,18 @@ int snd_dmus_rawmidi_close(void *data, struct snd_rawmidi_substream *s, int stre
 void snd_dmus_rawmidi_trigger(void *data, struct snd_rawmidi_substream *s, int stream, int up);
 void snd_dmus_rawmidi_drain(void *data, struct snd_rawmidi_substream *s);
 
+/* Rust (rust/port/hwdep.rs): the DMus device's hwdep ops, called by glue.c's */
+int snd_dmus_hwdep_open(void *data, bool writer, bool nonblock);
+void snd_dmus_hwdep_release(void *data, long long slot);
+long snd_dmus_hwdep_read(void *data, long long slot, char __user *buf, long count);
+long snd_dmus_hwdep_write(void *data, long long slot, const char __user *buf, long count);
+unsigned int snd_dmus_hwdep_poll(void *data, long long slot, struct file *file,
+				 struct poll_table_struct *wait);
+int snd_dmus_hwdep_ioctl(void *data, long long slot, unsigned int cmd, unsigned long arg);
+
 /* glue.c */
+int dmus_glue_hwdep_new(struct snd_card *card, const char *name, void *data,
+			struct snd_hwdep **out);
 struct platform_device *dmus_glue_platform_register(struct device *parent, int id,
 						    unsigned long port, int irq);
 bool dmus_glue_platform_bound(struct platform_device *pdev);

@@ -28,6 +28,12 @@ pub(crate) struct SndRawmidiSubstream {
     _opaque: [u8; 0],
 }
 
+/// `struct snd_hwdep` (include/sound/hwdep.h), opaque.
+#[repr(C)]
+pub(crate) struct SndHwdep {
+    _opaque: [u8; 0],
+}
+
 /// `struct dmus_tasklet` of glue.c: a tasklet calling `fn(data)`, opaque.
 #[repr(C)]
 pub(crate) struct DmusTasklet {
@@ -78,6 +84,12 @@ extern "C" {
         name: *const ffi::c_char,
         data: *mut ffi::c_void,
         out: *mut *mut SndRawmidi,
+    ) -> ffi::c_int;
+    pub(crate) fn dmus_glue_hwdep_new(
+        card: *mut SndCard,
+        name: *const ffi::c_char,
+        data: *mut ffi::c_void,
+        out: *mut *mut SndHwdep,
     ) -> ffi::c_int;
     pub(crate) fn snd_rawmidi_receive(
         substream: *mut SndRawmidiSubstream,

@@ -34,11 +34,12 @@ cp -a "$STAGE" "$work/root/opt/dmus"
 
 set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 1 -m 1024 \
+	-accel tcg -cpu max -smp 2 -m 1024 \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$BUILD/arch/x86/boot/bzImage" -initrd "$work/initrd.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 ${DMUS_APPEND:-}" \
-	${DMUS_QEMU_ARGS:-} </dev/null | tee "$LOG" | sed -u -e '1,/Booting from ROM/d' -e '/^DMUS-EXIT=/d'
+	${DMUS_QEMU_ARGS:-} </dev/null | tee "$LOG" |
+	sed -u -e '1,/Booting from ROM/d' -e '/^DMUS-EXIT=/d' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g'
 set -e
 rc=$(grep -a -o '^DMUS-EXIT=[0-9]*' "$LOG" | tail -n1 | cut -d= -f2)
 if [ -z "$rc" ]; then

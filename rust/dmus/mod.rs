@@ -21,6 +21,7 @@
 //! - [`packer`] - events to raw MIDI bytes for the wire.
 //! - [`unpacker`] - `DMUS_EVENTHEADER` user buffers to events.
 //! - [`sequencer`] - events ordered by presentation time.
+//! - [`stream_buffer`] - the DMus device's write checks and read buffers.
 
 pub mod allocator;
 pub mod clock;
@@ -33,6 +34,7 @@ pub mod parser;
 pub mod port;
 pub mod sequencer;
 pub mod service;
+pub mod stream_buffer;
 pub mod synth;
 pub mod unpacker;
 

@@ -312,6 +312,15 @@ impl RenderStream {
             return;
         }
         while let Some(event) = st.queue.front() {
+            // A package plays in place: its members replace it at the front.
+            if event.is_package() {
+                drop(
+                    st.queue
+                        .pop_front_unpacked()
+                        .map(|e| st.queue.push_front(e)),
+                );
+                continue;
+            }
             loop {
                 if self.io.read_status() & TX_FULL != 0 {
                     self.retry.arm(self.retry_ns);
@@ -381,6 +390,8 @@ struct CaptureState {
     parser: Parser<KPool>,
     state: KsState,
     output: Option<Arc<CaptureSink>>,
+    /// The ring's overrun count already reported to the output.
+    overruns_seen: u64,
 }
 
 /// The capture stream: stamped bytes to events, delivered on
@@ -412,6 +423,20 @@ impl Mxf for CaptureStream {
     fn put_message(&self, chain: Option<EventChain<KPool>>) -> core::result::Result<(), DmusError> {
         if chain.is_some() {
             return Err(DmusError::InvalidArgument);
+        }
+        // Input the ring lost since the last pass: the sink reports it.
+        let overruns = self.ring.overruns.load(Ordering::Relaxed);
+        let lost = {
+            let mut st = self.inner.lock();
+            let lost = overruns.wrapping_sub(st.overruns_seen);
+            st.overruns_seen = overruns;
+            (lost > 0)
+                .then(|| st.output.clone())
+                .flatten()
+                .map(|o| (o, lost))
+        };
+        if let Some((output, lost)) = lost {
+            output.input_lost(lost);
         }
         let mut batch = [(0, 0u8); 64];
         loop {
@@ -603,6 +628,7 @@ impl MiniportDMus for Mpu401Miniport {
                                 parser: Parser::new(allocator.clone(), CHANNEL_GROUP),
                                 state: KsState::Stop,
                                 output: None,
+                                overruns_seen: 0,
                             },
                             c"dmus_capture_stream"
                         ),

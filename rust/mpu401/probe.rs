@@ -19,6 +19,8 @@ use crate::glue;
 use crate::port::{
     alsa::{Card, CardNames, RawmidiOps},
     clock::KernelClock,
+    dmusdev::DmusDev,
+    hwdep::HwdepOps,
     kerr,
     pool::new_pool,
     CaptureMxf, CaptureSink, Port, RenderMxf,
@@ -34,10 +36,18 @@ use kernel::{
 pub(crate) const DRIVER_NAME: &CStr = c"snd_dmus_mpu401";
 /// Platform device ids of virtual MPU-401s start here.
 pub(crate) const VIRT_ID_BASE: i32 = 100;
-/// Events and SysEx buffers of each stream's pool.
+/// Events and SysEx buffers of the capture stream's pool.
 const POOL_EVENTS: usize = 512;
 const POOL_BUFFERS: usize = 32;
 const POOL_BUFFER_SIZE: usize = 256;
+/// Events and SysEx buffers of the render pool: the DMus device's queue
+/// (`SND_DMUS_IOCTL_INFO.queue_size`), about four seconds of a dense file.
+const RENDER_EVENTS: usize = 4096;
+const RENDER_BUFFERS: usize = 64;
+/// Output FIFO bytes the drain waits for after the last write to a real
+/// chip (an MPU-401 UART's transmit FIFO is at most 16 bytes, plus the byte
+/// in the shift register).
+const CHIP_TX_BYTES: u64 = 17;
 
 /// What the module's parameters say about the devices it creates.
 #[derive(Clone, Copy)]
@@ -125,6 +135,8 @@ impl PinnedDrop for Mpu401Device {
         // after which no rawmidi callback runs.
         drop(this.irq.take());
         drop(this.poll.take());
+        // Blocked DMus callers return -ENODEV, so their files can close.
+        this.port.disconnect();
         drop(this.card.take());
         drop(this._debugfs.take());
         this.port.shutdown();
@@ -222,10 +234,22 @@ impl platform::Driver for Mpu401Driver {
                 return Err(ENODEV);
             }
             let byte_ns = VirtParams::byte_ns_at(params.baud.max(31250));
+            // The virtual chip's FIFO at its own wire speed; a real one's at
+            // 31250 baud.
+            let drain_tail_ns = match &virt {
+                Some(_) => (params.tx_fifo as u64 + 1) * VirtParams::byte_ns_at(params.baud),
+                None => CHIP_TX_BYTES * byte_ns,
+            };
             let clock = KernelClock::new();
-            let render_pool = new_pool(POOL_EVENTS, POOL_BUFFERS, POOL_BUFFER_SIZE)?;
+            let render_pool = new_pool(RENDER_EVENTS, RENDER_BUFFERS, POOL_BUFFER_SIZE)?;
             let capture_pool = new_pool(POOL_EVENTS, POOL_BUFFERS, POOL_BUFFER_SIZE)?;
-            let port = Port::new(clock, render_pool.clone(), CaptureSink::new()?)?;
+            let dmus = DmusDev::new()?;
+            let port = Port::new(
+                clock,
+                render_pool.clone(),
+                CaptureSink::new(dmus)?,
+                drain_tail_ns,
+            )?;
             let miniport = Mpu401Miniport::new(io, byte_ns)?;
             let wire = |e| {
                 port.shutdown();
@@ -235,6 +259,7 @@ impl platform::Driver for Mpu401Driver {
             miniport.init(&(), port.clone()).map_err(wire)?;
             let NewStream {
                 stream: Mpu401Stream::Render(render),
+                schedule_prefetch,
                 ..
             } = miniport
                 .new_stream(DmusStreamType::MidiRender, render_pool, clock)
@@ -256,7 +281,7 @@ impl platform::Driver for Mpu401Driver {
                 .map_err(wire)?;
             let render: Arc<RenderMxf> = render;
             let capture: Arc<CaptureMxf> = capture;
-            port.set_streams(render, capture);
+            port.set_streams(render, capture, schedule_prefetch);
             let handler = miniport.irq_handler(&port);
             // Past `init`, the port and its group hold each other: an error
             // from here on must shut the port down (which also releases the
@@ -291,7 +316,9 @@ impl platform::Driver for Mpu401Driver {
             };
             let (irq, poll, debugfs, shortname, longname, rawmidi) =
                 setup().inspect_err(|_| port.shutdown())?;
+            port.dmus().set_name(&shortname);
             let ops: Arc<dyn RawmidiOps> = port.clone();
+            let dmus_ops: Arc<dyn HwdepOps> = port.clone();
             let port_on_error = port.clone();
             let make_card = move || {
                 let names = CardNames {
@@ -299,6 +326,7 @@ impl platform::Driver for Mpu401Driver {
                     shortname: &shortname,
                     longname: &longname,
                     rawmidi: &rawmidi,
+                    hwdep: c"DMus MPU-401",
                 };
                 Card::new(
                     dev,
@@ -307,6 +335,7 @@ impl platform::Driver for Mpu401Driver {
                     crate::module(),
                     &names,
                     ops,
+                    dmus_ops,
                 )
                 .inspect_err(|e| {
                     dev_err!(dev, "cannot create the ALSA card: {:?}\n", e);

@@ -5,10 +5,12 @@
 //! Linux 7.2 has no Rust ALSA abstraction. This one covers what a rawmidi
 //! driver needs (include/sound/core.h, include/sound/rawmidi.h): a card with
 //! one duplex rawmidi device whose `snd_rawmidi_ops` call a [`RawmidiOps`]
-//! trait object, and [`Substream`] handles with the transmit/receive calls.
+//! trait object, and [`Substream`] handles with the transmit/receive calls;
+//! the card also carries the DMus hwdep device of [`super::hwdep`].
 //! The C side (ops tables, field access) is in `rust/glue.c`; the driver code
 //! above this file holds no raw pointers.
 
+use super::hwdep::{add_hwdep, HwdepHolder, HwdepOps};
 use crate::glue::{self, SndCard, SndRawmidi, SndRawmidiSubstream};
 use core::ptr::NonNull;
 use kernel::{device::Device, error::to_result, ffi, prelude::*, sync::Arc, ThisModule};
@@ -121,6 +123,7 @@ pub(crate) struct Card {
     card: NonNull<SndCard>,
     _rmidi: NonNull<SndRawmidi>,
     _ops: KBox<OpsHolder>,
+    _hwdep: KBox<HwdepHolder>,
 }
 
 // SAFETY: The card is only freed (from any process context) by `drop`.
@@ -138,11 +141,14 @@ pub(crate) struct CardNames<'a> {
     pub(crate) longname: &'a CStr,
     /// The rawmidi device's name.
     pub(crate) rawmidi: &'a CStr,
+    /// The DMus hwdep device's name.
+    pub(crate) hwdep: &'a CStr,
 }
 
 impl Card {
     /// Creates and registers a card for `parent` with slot `index` (-1: the
-    /// first free) and id `id`, and one duplex rawmidi device served by `ops`.
+    /// first free) and id `id`, one duplex rawmidi device served by `ops` and
+    /// the DMus hwdep device served by `dmus`.
     ///
     /// Errors: as `snd_card_new` (`-ENODEV` when no slot is free, `-EBUSY`
     /// when `index` is taken, `-ENOMEM`), `snd_rawmidi_new` and
@@ -154,8 +160,10 @@ impl Card {
         module: &'static ThisModule,
         names: &CardNames<'_>,
         ops: Arc<dyn RawmidiOps>,
+        dmus: Arc<dyn HwdepOps>,
     ) -> Result<Self> {
         let holder = KBox::new(OpsHolder { ops }, GFP_KERNEL)?;
+        let hwdep = HwdepHolder::new(dmus)?;
         let parent_raw = glue::raw_device(parent);
         let mut card = core::ptr::null_mut();
         // SAFETY: `parent` is a live device; `id` is a C string; `card` is a
@@ -199,12 +207,16 @@ impl Card {
         })
         .map_err(free_on_error)?;
         let rmidi = NonNull::new(rmidi).ok_or(ENOMEM).map_err(free_on_error)?;
+        // SAFETY: `card` is live and not registered; `hwdep` is freed after
+        // the card (in `drop`).
+        unsafe { add_hwdep(card.as_ptr(), names.hwdep, &hwdep) }.map_err(free_on_error)?;
         // SAFETY: `card` is live and complete.
         to_result(unsafe { glue::snd_card_register(card.as_ptr()) }).map_err(free_on_error)?;
         Ok(Self {
             card,
             _rmidi: rmidi,
             _ops: holder,
+            _hwdep: hwdep,
         })
     }
 }
@@ -212,7 +224,8 @@ impl Card {
 impl Drop for Card {
     fn drop(&mut self) {
         // SAFETY: `card` is live and owned; `snd_card_free` disconnects it and
-        // waits until every file is closed, so no callback uses `_ops` after.
+        // waits until every file is closed, so no callback uses `_ops` or
+        // `_hwdep` after.
         unsafe { glue::snd_card_free(self.card.as_ptr()) };
     }
 }

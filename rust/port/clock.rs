@@ -1,29 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The master clock: monotonic kernel time in 100 ns units.
+//! The master clock: `CLOCK_MONOTONIC` in 100 ns units.
 
 use crate::dmus::{clock, MasterClock, ReferenceTime};
-use kernel::time::{Instant, Monotonic};
+use kernel::time::{ClockSource, Monotonic};
 
-/// `IMasterClock` on `CLOCK_MONOTONIC`, counted from the port's creation.
-/// Safe in any context (hard IRQ included): it reads `ktime_get()`.
+/// `IMasterClock` on `CLOCK_MONOTONIC`: `ktime_get()` nanoseconds / 100, the
+/// time base applications share through the DMus device (a process reads the
+/// same clock with `clock_gettime(CLOCK_MONOTONIC)`). Safe in any context
+/// (hard IRQ included).
 #[derive(Clone, Copy)]
-pub(crate) struct KernelClock {
-    epoch: Instant<Monotonic>,
-}
+pub(crate) struct KernelClock;
 
 impl KernelClock {
-    /// A clock whose time 0 is now.
+    /// The clock.
     pub(crate) fn new() -> Self {
-        Self {
-            epoch: Instant::now(),
-        }
+        Self
+    }
+
+    /// `CLOCK_MONOTONIC` now, nanoseconds.
+    pub(crate) fn now_ns() -> i64 {
+        Monotonic::ktime_get()
     }
 }
 
 impl MasterClock for KernelClock {
     fn get_time(&self) -> ReferenceTime {
-        let ns = (Instant::<Monotonic>::now() - self.epoch).as_nanos();
-        clock::from_nanos(u64::try_from(ns).unwrap_or(0))
+        clock::from_nanos(u64::try_from(Self::now_ns()).unwrap_or(0))
     }
 }

@@ -17,31 +17,44 @@
 //! Capture: the same tasklet calls the capture stream's `put_message(None)`
 //! ("pull now"); the stream parses the bytes the IRQ stamped and passes the
 //! events to the port's [`CaptureSink`], which packs them back into bytes
-//! (running status preserved) for `snd_rawmidi_receive`.
+//! (running status preserved) for `snd_rawmidi_receive` and logs them, with
+//! their stamps, for the DMus device's readers.
+//!
+//! Timed render: the DMus device (`timed.rs`, `dmusdev.rs`) queues events with
+//! presentation times in the same sequencer; the pump hands over what is due
+//! (master clock plus the miniport's schedule prefetch) and arms the
+//! sequencer's hrtimer for the next presentation time. One writer at a time
+//! across the rawmidi output and the DMus device.
 
 pub(crate) mod alsa;
 pub(crate) mod clock;
+pub(crate) mod dmusdev;
+pub(crate) mod hwdep;
 pub(crate) mod irqlock;
 pub(crate) mod pool;
 pub(crate) mod service;
 pub(crate) mod tasklet;
+pub(crate) mod timed;
 pub(crate) mod timer;
 
 use crate::dmus::{
     Error as DmusError, EventChain, KsState, MasterClock, Mxf, Packer, Parser, PortDMus,
-    RunningStatus, Sequencer, ServiceGroup, ServiceSink,
+    ReferenceTime, RunningStatus, Sequencer, ServiceGroup, ServiceSink,
 };
 use alsa::{Direction, RawmidiOps, Substream};
 use clock::KernelClock;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use dmusdev::DmusDev;
 use irqlock::{new_spinlock_irq, SpinLockIrq};
 use kernel::{
+    new_mutex,
     prelude::*,
-    sync::Arc,
+    sync::{Arc, Mutex},
     time::{delay::fsleep, Delta},
 };
 use pool::KPool;
 use service::KernelServiceGroup;
+use timer::ServiceTimer;
 
 /// The channel group of everything on the one MPU-401 cable (1-based).
 pub(crate) const CHANNEL_GROUP: u16 = 1;
@@ -78,6 +91,8 @@ struct Streams {
     group: Option<Arc<KernelServiceGroup>>,
     render: Option<Arc<RenderMxf>>,
     capture: Option<Arc<CaptureMxf>>,
+    /// The sequencer's timer: service at the next presentation time.
+    seq_timer: Option<Arc<ServiceTimer>>,
 }
 
 /// The port driver of one device.
@@ -91,16 +106,30 @@ pub(crate) struct Port {
     streams: SpinLockIrq<Streams>,
     output_up: AtomicBool,
     capture_sink: Arc<CaptureSink>,
+    /// The DMus device's files, state and capture log.
+    dmus: Arc<DmusDev>,
+    /// Open rawmidi inputs and DMus files: the capture stream runs while
+    /// there is one. Process context only.
+    #[pin]
+    capture_users: Mutex<u32>,
+    /// The render stream's schedule prefetch (`NewStream`), 100 ns.
+    prefetch: AtomicI64,
+    /// How long the chip's output FIFO takes to empty, ns (the drain's tail).
+    drain_tail_ns: i64,
 }
 
 impl Port {
     /// Creates the port over its master clock, render allocator and capture
-    /// sink. `-ENOMEM` on allocation failure.
+    /// sink (which logs for the DMus device `capture_sink.dmus()`).
+    /// `drain_tail_ns` is how long the chip's output FIFO takes to empty
+    /// (nanoseconds). `-ENOMEM` on allocation failure.
     pub(crate) fn new(
         clock: KernelClock,
         render_pool: KPool,
         capture_sink: Arc<CaptureSink>,
+        drain_tail_ns: u64,
     ) -> Result<Arc<Self>> {
+        let dmus = capture_sink.dmus.clone();
         Arc::pin_init(
             pin_init!(Self {
                 clock,
@@ -114,12 +143,16 @@ impl Port {
                     c"dmus_port_feed"
                 ),
                 streams <- new_spinlock_irq!(
-                    Streams { group: None, render: None, capture: None },
+                    Streams { group: None, render: None, capture: None, seq_timer: None },
                     c"dmus_port_streams"
                 ),
                 render_pool,
                 output_up: AtomicBool::new(false),
                 capture_sink,
+                dmus,
+                capture_users <- new_mutex!(0, "dmus_capture_users"),
+                prefetch: AtomicI64::new(0),
+                drain_tail_ns: i64::try_from(drain_tail_ns).unwrap_or(i64::MAX),
             }),
             GFP_KERNEL,
         )
@@ -135,8 +168,55 @@ impl Port {
         &self.capture_sink
     }
 
-    /// Attaches the miniport's streams (after `MiniportDMus::new_stream`).
-    pub(crate) fn set_streams(&self, render: Arc<RenderMxf>, capture: Arc<CaptureMxf>) {
+    /// The render stream's schedule prefetch, 100 ns.
+    pub(crate) fn prefetch(&self) -> ReferenceTime {
+        self.prefetch.load(Ordering::Relaxed)
+    }
+
+    /// The DMus device.
+    pub(crate) fn dmus(&self) -> &Arc<DmusDev> {
+        &self.dmus
+    }
+
+    /// The card goes away: wakes the DMus device's waiters, which return
+    /// `-ENODEV`, so that the card's files can close. Before the card is freed.
+    pub(crate) fn disconnect(&self) {
+        self.dmus.set_gone();
+    }
+
+    /// A capture user (rawmidi input, DMus file) comes (`up`) or goes; the
+    /// capture stream runs while there is one. Process context.
+    fn capture_use(&self, up: bool) -> Result {
+        let mut users = self.capture_users.lock();
+        let capture = self.streams.lock().capture.clone();
+        if up {
+            if *users == 0 {
+                if let Some(capture) = &capture {
+                    capture.set_state(KsState::Run).map_err(kerr)?;
+                }
+            }
+            *users += 1;
+        } else {
+            *users = users.saturating_sub(1);
+            if *users == 0 {
+                if let Some(capture) = &capture {
+                    let _ = capture.set_state(KsState::Stop);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Attaches the miniport's streams (after `MiniportDMus::new_stream`),
+    /// with the render stream's schedule prefetch (100 ns, >= 0): the
+    /// sequencer hands it each event that long before its time.
+    pub(crate) fn set_streams(
+        &self,
+        render: Arc<RenderMxf>,
+        capture: Arc<CaptureMxf>,
+        prefetch: ReferenceTime,
+    ) {
+        self.prefetch.store(prefetch.max(0), Ordering::Relaxed);
         let mut streams = self.streams.lock();
         streams.render = Some(render);
         streams.capture = Some(capture);
@@ -145,14 +225,18 @@ impl Port {
     /// Teardown, after the card is gone: stops the streams and drops every
     /// reference between port, group and streams. Process context.
     pub(crate) fn shutdown(&self) {
-        let (group, render, capture) = {
+        let (group, render, capture, seq_timer) = {
             let mut streams = self.streams.lock();
             (
                 streams.group.take(),
                 streams.render.take(),
                 streams.capture.take(),
+                streams.seq_timer.take(),
             )
         };
+        if let Some(timer) = &seq_timer {
+            timer.shutdown();
+        }
         if let Some(render) = &render {
             let _ = render.set_state(KsState::Stop);
         }
@@ -226,10 +310,36 @@ impl Port {
                     });
                 }
             }
-            feed.sequencer.pop_due(now)
+            // Outside RUN the timed stream holds its events.
+            if self.dmus.running() {
+                let due = feed.sequencer.pop_due(now + self.prefetch());
+                (due, feed.sequencer.next_due_time())
+            } else {
+                (EventChain::new(self.render_pool.clone()), None)
+            }
         };
+        let (due, next) = due;
+        if self.dmus.has_writer() && !due.is_empty() {
+            let lateness = due.iter().map(|e| now - e.pres_time()).max().unwrap_or(0);
+            self.dmus.note_played(due.len(), lateness);
+        }
         let chain = if due.is_empty() { None } else { Some(due) };
         let _ = render.put_message(chain);
+        // The next presentation time: the sequencer's timer brings the
+        // tasklet back then (an immediate event was popped above).
+        if let Some(next) = next {
+            let wait = next - self.prefetch() - now;
+            if wait > 0 {
+                let timer = self.streams.lock().seq_timer.clone();
+                if let Some(timer) = timer {
+                    timer.arm_earliest(u64::try_from(wait).unwrap_or(0) * 100);
+                }
+            }
+        }
+        // Writers wait for room, drains for an empty queue.
+        if self.dmus.has_writer() {
+            self.dmus.wake();
+        }
         // Bytes were left in ALSA's buffer for want of events, and writing
         // gave the events back without the chip ever filling (which would
         // have armed the retry timer): come back for the rest.
@@ -269,7 +379,10 @@ impl PortDMus for Port {
         &self,
         group: &Arc<KernelServiceGroup>,
     ) -> core::result::Result<(), DmusError> {
-        self.streams.lock().group = Some(group.clone());
+        let timer = ServiceTimer::new(group.clone()).map_err(|_| DmusError::NoMemory)?;
+        let mut streams = self.streams.lock();
+        streams.group = Some(group.clone());
+        streams.seq_timer = Some(timer);
         Ok(())
     }
 }
@@ -321,16 +434,22 @@ impl RawmidiOps for Port {
     fn open(&self, dir: Direction, substream: Substream) -> Result {
         match dir {
             Direction::Output => {
+                // One writer on the cable: not while a DMus file writes.
+                self.dmus.claim_rawmidi()?;
                 self.feed.lock().output = Some(substream);
                 if let Some(render) = self.render_stream() {
-                    render.set_state(KsState::Run).map_err(kerr)?;
+                    if let Err(e) = render.set_state(KsState::Run) {
+                        self.feed.lock().output = None;
+                        self.dmus.release_rawmidi();
+                        return Err(kerr(e));
+                    }
                 }
             }
             Direction::Input => {
                 self.capture_sink.attach(substream);
-                let capture = self.streams.lock().capture.clone();
-                if let Some(capture) = capture {
-                    capture.set_state(KsState::Run).map_err(kerr)?;
+                if let Err(e) = self.capture_use(true) {
+                    self.capture_sink.detach();
+                    return Err(e);
                 }
             }
         }
@@ -352,12 +471,10 @@ impl RawmidiOps for Port {
                 if let Some(render) = self.render_stream() {
                     let _ = render.set_state(KsState::Stop);
                 }
+                self.dmus.release_rawmidi();
             }
             Direction::Input => {
-                let capture = self.streams.lock().capture.clone();
-                if let Some(capture) = capture {
-                    let _ = capture.set_state(KsState::Stop);
-                }
+                let _ = self.capture_use(false);
                 self.capture_sink.detach();
             }
         }
@@ -414,11 +531,13 @@ pub(crate) struct CaptureSink {
     pub(crate) delivered: AtomicU64,
     /// Bytes dropped because nobody was reading, or ALSA's buffer was full.
     pub(crate) discarded: AtomicU64,
+    /// The DMus device, whose readers get every captured event.
+    dmus: Arc<DmusDev>,
 }
 
 impl CaptureSink {
-    /// Creates the sink; `-ENOMEM` on allocation failure.
-    pub(crate) fn new() -> Result<Arc<Self>> {
+    /// Creates the sink, logging for `dmus`; `-ENOMEM` on allocation failure.
+    pub(crate) fn new(dmus: Arc<DmusDev>) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
                 state <- new_spinlock_irq!(
@@ -428,6 +547,7 @@ impl CaptureSink {
                 up: AtomicBool::new(false),
                 delivered: AtomicU64::new(0),
                 discarded: AtomicU64::new(0),
+                dmus,
             }),
             GFP_KERNEL,
         )
@@ -447,6 +567,12 @@ impl CaptureSink {
     fn set_up(&self, up: bool) {
         self.up.store(up, Ordering::Release);
     }
+
+    /// The capture stream's input was lost `n` times (its ring overran):
+    /// the DMus readers' next buffer says so. Softirq.
+    pub(crate) fn input_lost(&self, n: u64) {
+        self.dmus.input_lost(n);
+    }
 }
 
 impl Mxf for CaptureSink {
@@ -463,6 +589,7 @@ impl Mxf for CaptureSink {
         let Some(chain) = chain else {
             return Ok(());
         };
+        self.dmus.record(&chain);
         let mut guard = self.state.lock();
         let state = &mut *guard;
         let input = state.input.filter(|_| self.up.load(Ordering::Acquire));

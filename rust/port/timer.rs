@@ -2,7 +2,8 @@
 
 //! A one-shot hrtimer that requests service from a group: the render path's
 //! retry when the chip's output FIFO is full (the WDK sample's 1 ms
-//! `KTIMER` + `KDPC`, here at byte resolution).
+//! `KTIMER` + `KDPC`, here at byte resolution), and the sequencer's timer,
+//! armed for the next presentation time.
 
 use super::irqlock::{new_spinlock_irq, SpinLockIrq};
 use super::service::KernelServiceGroup;
@@ -16,12 +17,16 @@ use kernel::{
             ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
             HrTimerRestart, RelativeMode,
         },
-        Delta, Monotonic,
+        ClockSource, Delta, Monotonic,
     },
 };
 
 struct Armed {
     active: bool,
+    /// When the armed timer fires, `CLOCK_MONOTONIC` ns (while `active`).
+    deadline: i64,
+    /// Set by `shutdown`: the timer is never armed again.
+    shut: bool,
     handle: Option<ArcHrTimerHandle<ServiceTimer>>,
 }
 
@@ -47,7 +52,10 @@ impl ServiceTimer {
         Arc::pin_init(
             pin_init!(Self {
                 timer <- HrTimer::new(),
-                armed <- new_spinlock_irq!(Armed { active: false, handle: None }, c"dmus_service_timer"),
+                armed <- new_spinlock_irq!(
+                    Armed { active: false, deadline: 0, shut: false, handle: None },
+                    c"dmus_service_timer"
+                ),
                 group,
             }),
             GFP_KERNEL,
@@ -57,17 +65,34 @@ impl ServiceTimer {
     /// Arms the timer unless it is armed already. Softirq or process context;
     /// callers serialise (the service tasklet is the only caller at run time).
     pub(crate) fn arm(self: &Arc<Self>, delay_ns: u64) {
+        self.arm_if(delay_ns, |_, _| false);
+    }
+
+    /// Arms the timer to fire `delay_ns` from now, or sooner if it is armed
+    /// for an earlier time already (an armed later expiry is moved up).
+    /// Softirq or process context; callers serialise.
+    pub(crate) fn arm_earliest(self: &Arc<Self>, delay_ns: u64) {
+        self.arm_if(delay_ns, |armed_at, wanted| wanted < armed_at);
+    }
+
+    /// Arms the timer when idle, or when `replace(armed deadline, wanted
+    /// deadline)` says the armed expiry must be replaced.
+    fn arm_if(self: &Arc<Self>, delay_ns: u64, replace: impl Fn(i64, i64) -> bool) {
+        let delay_ns = i64::try_from(delay_ns).unwrap_or(i64::MAX / 2);
+        let deadline = Monotonic::ktime_get().saturating_add(delay_ns);
         let old = {
             let mut armed = self.armed.lock();
-            if armed.active {
+            if armed.shut || (armed.active && !replace(armed.deadline, deadline)) {
                 return;
             }
             armed.active = true;
+            armed.deadline = deadline;
             armed.handle.take()
         };
-        // The timer is idle: cancelling the old start cannot stop the new one.
+        // Cancels the old start (waiting for a running callback) before the
+        // new one, which it therefore cannot stop.
         drop(old);
-        let delay = Delta::from_nanos(i64::try_from(delay_ns).unwrap_or(i64::MAX));
+        let delay = Delta::from_nanos(delay_ns);
         let handle = self.clone().start(delay);
         self.armed.lock().handle = Some(handle);
     }
@@ -75,7 +100,11 @@ impl ServiceTimer {
     /// Cancels the timer and drops its handle, which holds a reference to
     /// the timer. Process context, at teardown.
     pub(crate) fn shutdown(&self) {
-        let handle = self.armed.lock().handle.take();
+        let handle = {
+            let mut armed = self.armed.lock();
+            armed.shut = true;
+            armed.handle.take()
+        };
         drop(handle);
     }
 }

@@ -4,10 +4,12 @@
 //! N counting the virtual MPU-401s created since the module was loaded.
 //!
 //! - `wire`: the last [`WIRE_LOG_LEN`] bytes that crossed the cable, oldest
-//!   first, one per line: arrival time in nanoseconds since the device was
-//!   created, and the byte in hex.
+//!   first, one per line: arrival time at IN (the end of the byte's 10 bits)
+//!   in `CLOCK_MONOTONIC` nanoseconds, and the byte in hex. The byte started
+//!   on the wire `byte_ns` earlier.
 //! - `counters`: bytes written, on the wire, read, input overruns, bytes
-//!   dropped while `TX_FULL`, commands, UART mode, bytes still in the TX FIFO.
+//!   dropped while `TX_FULL`, commands, UART mode, bytes still in the TX FIFO,
+//!   the wire time of one byte (`byte_ns`).
 
 use super::{VirtMpu401, WIRE_LOG_LEN};
 use core::fmt;
@@ -24,7 +26,7 @@ pub(crate) struct WireView(Arc<VirtMpu401>);
 impl Writer for WireView {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Copied out under the IRQ-safe lock, formatted outside it.
-        let mut log = KVec::new();
+        let mut log = KVVec::new();
         if self.0.wire_log(&mut log).is_err() {
             return writeln!(f, "# out of memory");
         }
@@ -50,7 +52,8 @@ impl Writer for CountersView {
         writeln!(f, "commands: {}", c.commands)?;
         writeln!(f, "uart: {}", u8::from(self.0.uart_mode()))?;
         writeln!(f, "tx_pending: {}", self.0.tx_pending())?;
-        writeln!(f, "wire_log_len: {}", WIRE_LOG_LEN)
+        writeln!(f, "wire_log_len: {}", WIRE_LOG_LEN)?;
+        writeln!(f, "byte_ns: {}", self.0.byte_ns())
     }
 }
 

@@ -41,14 +41,14 @@ use kernel::{
             ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
             HrTimerRestart, RelativeMode,
         },
-        Delta, Instant, Monotonic,
+        ClockSource, Delta, Monotonic,
     },
 };
 
 /// The largest FIFO depth, bytes.
 pub(crate) const FIFO_MAX: usize = 256;
 /// Entries kept in the wire log (the newest win).
-pub(crate) const WIRE_LOG_LEN: usize = 1024;
+pub(crate) const WIRE_LOG_LEN: usize = 65536;
 
 /// Parameters of one virtual MPU-401.
 #[derive(Clone, Copy)]
@@ -143,10 +143,11 @@ pub(crate) struct Counters {
     pub(crate) commands: u64,
 }
 
-/// One byte on the wire: when it arrived (ns since the device was created).
+/// One byte on the wire: when it arrived (`CLOCK_MONOTONIC` ns, the master
+/// clock's time base).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct WireEntry {
-    /// Arrival time at IN, nanoseconds since creation.
+    /// Arrival time at IN (the end of its 10 bits), `CLOCK_MONOTONIC` ns.
     pub(crate) time_ns: u64,
     /// The byte.
     pub(crate) byte: u8,
@@ -160,7 +161,7 @@ struct State {
     timer: Option<ArcHrTimerHandle<VirtMpu401>>,
     counters: Counters,
     /// A ring of [`WIRE_LOG_LEN`] entries, allocated up front.
-    log: KVec<WireEntry>,
+    log: KVVec<WireEntry>,
     log_next: usize,
 }
 
@@ -197,7 +198,6 @@ pub(crate) struct VirtMpu401 {
     state: SpinLockIrq<State>,
     params: VirtParams,
     irq: u32,
-    created: Instant<Monotonic>,
 }
 
 impl_has_hr_timer! {
@@ -210,7 +210,7 @@ impl VirtMpu401 {
     /// Creates the model; it raises Linux IRQ `irq` (a simulated line).
     /// `-ENOMEM` if it cannot be allocated.
     pub(crate) fn new(params: VirtParams, irq: u32) -> Result<Arc<Self>> {
-        let mut log = KVec::with_capacity(WIRE_LOG_LEN, GFP_KERNEL)?;
+        let mut log = KVVec::with_capacity(WIRE_LOG_LEN, GFP_KERNEL)?;
         for _ in 0..WIRE_LOG_LEN {
             log.push(WireEntry::default(), GFP_KERNEL)?;
         }
@@ -232,7 +232,6 @@ impl VirtMpu401 {
                 ),
                 params,
                 irq,
-                created: Instant::now(),
             }),
             GFP_KERNEL,
         )
@@ -254,15 +253,17 @@ impl VirtMpu401 {
     }
 
     /// Copies the wire log, oldest first, into `out`; returns how many.
-    pub(crate) fn wire_log(&self, out: &mut KVec<WireEntry>) -> Result<usize> {
+    /// Process context (`out` is sized before the lock is taken).
+    pub(crate) fn wire_log(&self, out: &mut KVVec<WireEntry>) -> Result<usize> {
+        out.clear();
+        out.reserve(WIRE_LOG_LEN, GFP_KERNEL)?;
         let state = self.state.lock();
         let total = state.log_next;
         let n = total.min(WIRE_LOG_LEN);
         let first = total - n;
-        out.clear();
-        out.reserve(n, GFP_ATOMIC)?;
         for i in first..total {
             if let Some(entry) = state.log.get(i % WIRE_LOG_LEN) {
+                // Reserved above: cannot fail.
                 out.push(*entry, GFP_ATOMIC)?;
             }
         }
@@ -281,8 +282,12 @@ impl VirtMpu401 {
     }
 
     fn now_ns(&self) -> u64 {
-        let ns = Instant::<Monotonic>::now() - self.created;
-        u64::try_from(ns.as_nanos()).unwrap_or(0)
+        u64::try_from(Monotonic::ktime_get()).unwrap_or(0)
+    }
+
+    /// The wire time of one byte, nanoseconds (0: an instant cable).
+    pub(crate) fn byte_ns(&self) -> u64 {
+        self.params.byte_ns
     }
 
     fn raise(&self) {

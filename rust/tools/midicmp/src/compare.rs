@@ -269,7 +269,7 @@ impl Outcome {
 }
 
 /// Nearest-rank percentile of sorted data.
-fn percentile(sorted: &[u64], p: u64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], p: u64) -> u64 {
     let n = sorted.len() as u64;
     let rank = (p * n).div_ceil(100).max(1);
     sorted[(rank - 1) as usize]
@@ -398,7 +398,7 @@ fn ms(us: u64) -> String {
 }
 
 /// `1 channel`, `2 channels`.
-fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {

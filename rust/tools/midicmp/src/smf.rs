@@ -27,6 +27,9 @@ pub enum ChunkKind {
 pub struct Chunk {
     /// Absolute time in microseconds from the file's tick 0.
     pub time_us: u64,
+    /// The same time in nanoseconds (rounded from the exact tempo map, not
+    /// from `time_us`), for comparisons with the debugfs wire log.
+    pub time_ns: u64,
     /// Absolute time in ticks.
     pub tick: u64,
     /// Index of the track the event came from.
@@ -197,16 +200,19 @@ pub fn parse(data: &[u8]) -> Result<Song, LoadError> {
     let mut last_tick = 0u64;
     let mut tempo_changes = 0usize;
     let mut end_us = 0u64;
+    // `num / den` rounded to the nearest integer.
+    let round = |num: u128, den: u128| ((num + den / 2) / den) as u64;
     for e in &evs {
-        let time_us = match clock {
+        let (time_us, time_ns) = match clock {
             Clock::Metrical { ppq } => {
                 acc += u128::from(e.tick - last_tick) * u128::from(tempo);
                 last_tick = e.tick;
-                ((acc + u128::from(ppq / 2)) / u128::from(ppq)) as u64
+                let ppq = u128::from(ppq);
+                (round(acc, ppq), round(acc * 1000, ppq))
             }
             Clock::Timecode { num, den } => {
-                ((u128::from(e.tick) * u128::from(num) + u128::from(den / 2)) / u128::from(den))
-                    as u64
+                let (num, den) = (u128::from(e.tick) * u128::from(num), u128::from(den));
+                (round(num, den), round(num * 1000, den))
             }
         };
         end_us = end_us.max(time_us);
@@ -237,6 +243,7 @@ pub fn parse(data: &[u8]) -> Result<Song, LoadError> {
         }
         chunks.push(Chunk {
             time_us,
+            time_ns,
             tick: e.tick,
             track: e.track,
             kind,

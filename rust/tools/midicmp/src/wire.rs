@@ -8,6 +8,10 @@
 //! `F0` packet and `F7` continuation packets, or hide channel messages and
 //! real-time bytes inside `F7` escapes, and the recorder writes whatever
 //! packets the sequencer handed it.
+//!
+//! [`receive_bytes`] is the receiver itself, for any byte stream whose
+//! bytes carry a stamp (a time, a log index); `sched` and `stamps` use it
+//! on the debugfs wire log and on capture stamps.
 
 use crate::smf::Chunk;
 
@@ -86,122 +90,156 @@ fn data_len(status: u8) -> usize {
     }
 }
 
-struct Pending {
-    time_us: u64,
-    tick: u64,
+/// One whole message out of [`receive_bytes`], with the stamp that came
+/// with its first byte (a time, an index, whatever the caller attached).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamped<T> {
+    /// Stamp of the message's first byte on the wire: its status byte, or
+    /// its first data byte under running status.
+    pub stamp: T,
+    /// Message kind.
+    pub kind: MsgKind,
+    /// Complete message bytes with explicit status byte.
+    pub bytes: Vec<u8>,
+}
+
+impl<T> Stamped<T> {
+    /// The comparison stream of the message.
+    pub fn stream(&self) -> Stream {
+        match self.kind {
+            MsgKind::Channel => Stream::Channel(self.bytes[0] & 0x0f),
+            _ => Stream::System,
+        }
+    }
+}
+
+/// Result of [`receive_bytes`].
+#[derive(Clone, Debug)]
+pub struct ReceivedBytes<T> {
+    /// Messages in wire order.
+    pub msgs: Vec<Stamped<T>>,
+    /// Data bytes that had no status to belong to (dropped).
+    pub stray_bytes: usize,
+    /// Channel or common messages cut short by a new status byte or by the
+    /// end of the input (dropped).
+    pub incomplete: usize,
+}
+
+struct Pending<T> {
+    stamp: T,
     bytes: Vec<u8>,
     need: usize,
 }
 
-/// Receives all chunks as one continuous byte stream.
-pub fn receive(chunks: &[Chunk]) -> Received {
-    let mut out = Received::default();
+/// Receives a stream of bytes, each with a stamp, as a MIDI 1.0 device
+/// does: running status, SysEx `F0 .. F7` (cut by any other status byte),
+/// system common messages (which cancel running status) and real-time
+/// bytes, which may appear anywhere and change no state.
+pub fn receive_bytes<T: Copy>(input: impl IntoIterator<Item = (T, u8)>) -> ReceivedBytes<T> {
+    let mut out = ReceivedBytes {
+        msgs: Vec::new(),
+        stray_bytes: 0,
+        incomplete: 0,
+    };
     let mut running: Option<u8> = None;
-    let mut pending: Option<Pending> = None;
-    let mut sysex: Option<Pending> = None;
+    let mut pending: Option<Pending<T>> = None;
+    let mut sysex: Option<Pending<T>> = None;
 
-    fn close_sysex(out: &mut Received, sysex: &mut Option<Pending>, terminated: bool) {
+    fn close_sysex<T>(
+        out: &mut ReceivedBytes<T>,
+        sysex: &mut Option<Pending<T>>,
+        terminated: bool,
+    ) {
         if let Some(p) = sysex.take() {
-            out.msgs.push(Msg {
-                time_us: p.time_us,
-                tick: p.tick,
-                stream: Stream::System,
+            out.msgs.push(Stamped {
+                stamp: p.stamp,
                 kind: MsgKind::SysEx { terminated },
                 bytes: p.bytes,
             });
         }
     }
 
-    fn emit(out: &mut Received, p: Pending) {
-        let status = p.bytes[0];
-        let (stream, kind) = if status < 0xf0 {
-            (Stream::Channel(status & 0x0f), MsgKind::Channel)
+    fn emit<T>(out: &mut ReceivedBytes<T>, p: Pending<T>) {
+        let kind = if p.bytes[0] < 0xf0 {
+            MsgKind::Channel
         } else {
-            (Stream::System, MsgKind::Common)
+            MsgKind::Common
         };
-        out.msgs.push(Msg {
-            time_us: p.time_us,
-            tick: p.tick,
-            stream,
+        out.msgs.push(Stamped {
+            stamp: p.stamp,
             kind,
             bytes: p.bytes,
         });
     }
 
-    for c in chunks {
-        for &b in &c.bytes {
-            match b {
-                0xf8..=0xff => {
-                    // Real-time: may appear anywhere, even inside SysEx or
-                    // between a status and its data; changes no state.
-                    out.msgs.push(Msg {
-                        time_us: c.time_us,
-                        tick: c.tick,
-                        stream: Stream::System,
-                        kind: MsgKind::RealTime,
-                        bytes: vec![b],
-                    });
+    for (stamp, b) in input {
+        match b {
+            0xf8..=0xff => {
+                // Real-time: may appear anywhere, even inside SysEx or
+                // between a status and its data; changes no state.
+                out.msgs.push(Stamped {
+                    stamp,
+                    kind: MsgKind::RealTime,
+                    bytes: vec![b],
+                });
+            }
+            0xf7 => {
+                if let Some(s) = sysex.as_mut() {
+                    s.bytes.push(b);
+                    close_sysex(&mut out, &mut sysex, true);
+                } else {
+                    out.stray_bytes += 1;
                 }
-                0xf7 => {
-                    if let Some(s) = sysex.as_mut() {
-                        s.bytes.push(b);
-                        close_sysex(&mut out, &mut sysex, true);
-                    } else {
-                        out.stray_bytes += 1;
-                    }
+                running = None;
+            }
+            0x80..=0xf6 => {
+                close_sysex(&mut out, &mut sysex, false);
+                if pending.take().is_some() {
+                    out.incomplete += 1;
+                }
+                let p = Pending {
+                    stamp,
+                    bytes: vec![b],
+                    need: data_len(b),
+                };
+                if b == 0xf0 {
                     running = None;
-                }
-                0x80..=0xf6 => {
-                    close_sysex(&mut out, &mut sysex, false);
-                    if pending.take().is_some() {
-                        out.incomplete += 1;
+                    sysex = Some(p);
+                } else {
+                    // Channel messages set running status; system
+                    // common messages cancel it (MIDI 1.0).
+                    running = if b < 0xf0 { Some(b) } else { None };
+                    if p.need == 0 {
+                        emit(&mut out, p);
+                    } else {
+                        pending = Some(p);
                     }
+                }
+            }
+            0x00..=0x7f => {
+                if let Some(s) = sysex.as_mut() {
+                    s.bytes.push(b);
+                } else if let Some(mut p) = pending.take() {
+                    p.bytes.push(b);
+                    p.need -= 1;
+                    if p.need == 0 {
+                        emit(&mut out, p);
+                    } else {
+                        pending = Some(p);
+                    }
+                } else if let Some(st) = running {
                     let p = Pending {
-                        time_us: c.time_us,
-                        tick: c.tick,
-                        bytes: vec![b],
-                        need: data_len(b),
+                        stamp,
+                        bytes: vec![st, b],
+                        need: data_len(st) - 1,
                     };
-                    if b == 0xf0 {
-                        running = None;
-                        sysex = Some(p);
+                    if p.need == 0 {
+                        emit(&mut out, p);
                     } else {
-                        // Channel messages set running status; system
-                        // common messages cancel it (MIDI 1.0).
-                        running = if b < 0xf0 { Some(b) } else { None };
-                        if p.need == 0 {
-                            emit(&mut out, p);
-                        } else {
-                            pending = Some(p);
-                        }
+                        pending = Some(p);
                     }
-                }
-                0x00..=0x7f => {
-                    if let Some(s) = sysex.as_mut() {
-                        s.bytes.push(b);
-                    } else if let Some(mut p) = pending.take() {
-                        p.bytes.push(b);
-                        p.need -= 1;
-                        if p.need == 0 {
-                            emit(&mut out, p);
-                        } else {
-                            pending = Some(p);
-                        }
-                    } else if let Some(st) = running {
-                        let p = Pending {
-                            time_us: c.time_us,
-                            tick: c.tick,
-                            bytes: vec![st, b],
-                            need: data_len(st) - 1,
-                        };
-                        if p.need == 0 {
-                            emit(&mut out, p);
-                        } else {
-                            pending = Some(p);
-                        }
-                    } else {
-                        out.stray_bytes += 1;
-                    }
+                } else {
+                    out.stray_bytes += 1;
                 }
             }
         }
@@ -211,6 +249,30 @@ pub fn receive(chunks: &[Chunk]) -> Received {
         out.incomplete += 1;
     }
     out
+}
+
+/// Receives all chunks as one continuous byte stream; each message is
+/// timed at the chunk that carried its first byte.
+pub fn receive(chunks: &[Chunk]) -> Received {
+    let bytes = chunks
+        .iter()
+        .flat_map(|c| c.bytes.iter().map(move |&b| ((c.time_us, c.tick), b)));
+    let rx = receive_bytes(bytes);
+    Received {
+        msgs: rx
+            .msgs
+            .into_iter()
+            .map(|m| Msg {
+                time_us: m.stamp.0,
+                tick: m.stamp.1,
+                stream: m.stream(),
+                kind: m.kind,
+                bytes: m.bytes,
+            })
+            .collect(),
+        stray_bytes: rx.stray_bytes,
+        incomplete: rx.incomplete,
+    }
 }
 
 /// A short human-readable description of a message.
@@ -278,6 +340,7 @@ mod tests {
     fn chunk(t: u64, kind: ChunkKind, bytes: &[u8]) -> Chunk {
         Chunk {
             time_us: t,
+            time_ns: t * 1000,
             tick: t,
             track: 0,
             kind,

@@ -108,6 +108,29 @@ fn every_real_file() {
         let (_, _, max) = timing_ms(&r.stdout);
         assert!(max <= 1.31, "{name}: max error {max} ms\n{}", r.stdout);
 
+        // Played through a simulated cable (running status, queueing, no
+        // message ever started before its time): the wire log matches the
+        // file and no burst leader is early.
+        let wire = Tmp::new(
+            "wire",
+            wire_text(&cable(&data, 1_000_000_000, 320_000, true, |_| 0)).as_bytes(),
+        );
+        let r = run(&[
+            "sched",
+            &name,
+            &wire.arg(),
+            "--t0",
+            "10000000",
+            "--fail-early",
+        ]);
+        if r.code != 0 || !r.stdout.contains("  early   : 0 ") {
+            failures.push(format!(
+                "sched {name} on a simulated cable: exit {}\n{}{}",
+                r.code, r.stdout, r.stderr
+            ));
+            continue;
+        }
+
         // Losing one message must be caught (varying which one).
         let count = midicmp::wire::receive(&midicmp::smf::parse(&data).unwrap().chunks)
             .msgs

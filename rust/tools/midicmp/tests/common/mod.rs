@@ -205,3 +205,64 @@ pub fn record_dropping(
     }
     smf(Format::SingleTrack, ppq(ppq_), &[track])
 }
+
+/// Simulates the virtual cable for `sched`: each received message of the
+/// file `file` is handed to the UART at `origin_ns + file time + delay(i)`
+/// and starts then, or when the byte before it has arrived, whichever is
+/// later; every byte takes `byte_ns`. With `running_status`, a channel
+/// message with the same status as the previous one leaves it out (as
+/// the kernel's sequencer encoder does). Returns the wire log entries
+/// (arrival time, byte).
+pub fn cable(
+    file: &[u8],
+    origin_ns: u64,
+    byte_ns: u64,
+    running_status: bool,
+    delay: impl Fn(usize) -> i64,
+) -> Vec<(u64, u8)> {
+    let song = midicmp::smf::parse(file).expect("parse file");
+    let rx = midicmp::sched::file_messages(&song);
+    let mut free = 0u64;
+    let mut last_status = None;
+    let mut out = Vec::new();
+    for (i, m) in rx.msgs.iter().enumerate() {
+        let due = (origin_ns + m.stamp) as i64 + delay(i);
+        let mut t = free.max(due as u64);
+        let st = m.bytes[0];
+        let skip = running_status && st < 0xf0 && last_status == Some(st);
+        last_status = match st {
+            0x80..=0xef => Some(st),
+            0xf8..=0xff => last_status,
+            _ => None,
+        };
+        for &b in &m.bytes[usize::from(skip)..] {
+            t += byte_ns;
+            out.push((t, b));
+        }
+        free = t;
+    }
+    out
+}
+
+/// The text of a debugfs `wire` log with these entries.
+pub fn wire_text(entries: &[(u64, u8)]) -> String {
+    let mut s = String::from("# time_ns byte\n");
+    for (t, b) in entries {
+        s.push_str(&format!("{t} {b:02x}\n"));
+    }
+    s
+}
+
+/// Parses the `key` number out of a one-line JSON object (`null` is None).
+pub fn json_num(json: &str, key: &str) -> Option<i64> {
+    let pat = format!("\"{key}\":");
+    let at = json
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + pat.len();
+    let v: String = json[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    (v != "null").then(|| v.parse().unwrap_or_else(|_| panic!("{key}: {v}")))
+}

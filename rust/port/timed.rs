@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The DMus device's operations on the port: the timed render stream
+//! (`write()` to the sequencer, the ioctls) and the capture readers
+//! (`read()`, `poll()`). The ABI is `rust/uapi/snd_dmus.h`; the rules are in
+//! Documentation/dmus-device.rst.
+//!
+//! A write is checked whole (`dmus::stream_buffer::check_write`), waits for
+//! room in the render allocator, and is unpacked into events that the port's
+//! sequencer holds until their presentation time; the render pump (the
+//! service tasklet) hands due events to the miniport's render stream and arms
+//! the sequencer's hrtimer for the next one.
+
+use super::dmusdev::{CAPTURE_PIECE, CAPTURE_RECORDS, WRITE_MAX};
+use super::hwdep::{HwdepOps, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
+use super::{kerr, Port};
+use crate::dmus::{
+    stream_buffer::{check_write, split_buffers},
+    unpacker::unpack,
+    AllocatorMxf, KsState, MasterClock, PortDMus,
+};
+use kernel::{
+    fs::File,
+    ioctl::{_IO, _IOR, _IOW},
+    prelude::*,
+    sync::poll::PollTable,
+    time::{delay::fsleep, Delta},
+    uaccess::{UserPtr, UserSlice, UserSliceReader, UserSliceWriter},
+};
+
+/// `SND_DMUS_PROTOCOL_VERSION`.
+const PROTOCOL_VERSION: i32 = 0x0001_0000;
+const H: u32 = b'H' as u32;
+const IOCTL_PVERSION: u32 = _IOR::<i32>(H, 0xd0);
+const IOCTL_INFO: u32 = _IOR::<[u8; 96]>(H, 0xd1);
+const IOCTL_CLOCK: u32 = _IOR::<[u8; 24]>(H, 0xd2);
+const IOCTL_STATUS: u32 = _IOR::<[u8; 56]>(H, 0xd3);
+const IOCTL_SET_STATE: u32 = _IOW::<u32>(H, 0xd4);
+const IOCTL_GET_STATE: u32 = _IOR::<u32>(H, 0xd5);
+const IOCTL_DRAIN: u32 = _IO(H, 0xd6);
+const IOCTL_DROP: u32 = _IO(H, 0xd7);
+
+/// Render events kept free for the drop's all-notes-off (one per channel).
+const NOTES_OFF_RESERVE: usize = 16;
+/// Render events writes may not take (the notes-off and the rawmidi
+/// parser's two): the queue a writer sees is the allocator less these.
+const WRITE_RESERVE: usize = NOTES_OFF_RESERVE + 2;
+/// Free events that make a writer's `poll` say `POLLOUT`: a quarter queue.
+const POLL_ROOM_DIVISOR: usize = 4;
+/// The latency clock's margin over the master clock: a write's way through
+/// the syscall, the sequencer and the tasklet, 100 ns units (1 ms).
+const LATENCY_MARGIN: i64 = 10_000;
+
+/// `-EBADFD`: the stream is in the wrong state (as ALSA's PCM uses it).
+/// The `kernel` crate names no constant for it.
+fn ebadfd() -> Error {
+    Error::from_errno(-(kernel::bindings::EBADFD as i32))
+}
+
+/// Writes `bytes` to the user address `arg`.
+fn put_user(arg: usize, bytes: &[u8]) -> Result<i32> {
+    UserSlice::new(UserPtr::from_addr(arg), bytes.len())
+        .writer()
+        .write_slice(bytes)?;
+    Ok(0)
+}
+
+/// Fills `out` with the fields, in order, in the machine's byte order.
+struct Fields<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl Fields<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        if let Some(dst) = self.out.get_mut(self.at..self.at + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+        self.at += bytes.len();
+    }
+}
+
+impl Port {
+    /// Discards what the writer queued, sends All Notes Off (control 123) on
+    /// every channel it used (`notes_off`), and leaves the stream in RUN.
+    pub(crate) fn drop_timed(&self, notes_off: bool) {
+        let channels = self.dmus.take_channels();
+        let leftover = self.feed.lock().sequencer.drain_all();
+        drop(leftover);
+        if let Some(render) = self.render_stream() {
+            // STOP discards what the render stream holds (a message cut short
+            // on the wire is followed by full status bytes), RUN resumes.
+            let _ = render.set_state(KsState::Stop);
+            let _ = render.set_state(KsState::Run);
+        }
+        self.dmus.set_ks(KsState::Run);
+        if notes_off {
+            let now = self.clock.get_time();
+            let mut feed = self.feed.lock();
+            for ch in (0..16u8).filter(|ch| channels & (1 << ch) != 0) {
+                let Ok(mut event) = self.render_pool.get_message() else {
+                    break;
+                };
+                if event.set_data(&[0xb0 | ch, 0x7b, 0x00]).is_ok() {
+                    event.set_pres_time(now);
+                    let _ = feed.sequencer.insert_immediate(event);
+                }
+            }
+        }
+        self.notify(None);
+        self.dmus.wake();
+    }
+
+    fn set_timed_state(&self, ks: KsState) {
+        let render = self.render_stream();
+        self.dmus.set_ks(ks);
+        match ks {
+            KsState::Run => {
+                if let Some(render) = &render {
+                    let _ = render.set_state(KsState::Run);
+                }
+                self.notify(None);
+            }
+            KsState::Pause | KsState::Acquire => {
+                if let Some(render) = &render {
+                    let _ = render.set_state(ks);
+                }
+            }
+            KsState::Stop => {
+                let leftover = self.feed.lock().sequencer.drain_all();
+                drop(leftover);
+                if let Some(render) = &render {
+                    let _ = render.set_state(KsState::Stop);
+                }
+                self.dmus.wake();
+            }
+        }
+    }
+
+    fn drain_timed(&self, slot: usize) -> Result {
+        self.notify(None);
+        let empty = self.dmus.wait_until(slot, |st, _| {
+            if self.render_pool.is_full() {
+                return Ok(true);
+            }
+            // Nothing leaves the queue outside RUN: that drain would not end.
+            if st.ks != KsState::Run {
+                return Err(ebadfd());
+            }
+            Ok(false)
+        })?;
+        drop(empty);
+        // Every event is written to the chip; its output FIFO empties last.
+        fsleep(Delta::from_nanos(self.drain_tail_ns));
+        Ok(())
+    }
+
+    /// The events a writer may queue (`SND_DMUS_IOCTL_INFO.queue_size`).
+    fn queue_size(&self) -> usize {
+        self.render_pool.event_count().saturating_sub(WRITE_RESERVE)
+    }
+
+    /// The events a write may take now (`SND_DMUS_IOCTL_STATUS.free_events`).
+    fn queue_room(&self) -> usize {
+        self.render_pool.free_events().saturating_sub(WRITE_RESERVE)
+    }
+
+    fn info(&self) -> [u8; 96] {
+        let mut raw = [0u8; 96];
+        let mut f = Fields {
+            out: &mut raw,
+            at: 0,
+        };
+        f.put(&(PROTOCOL_VERSION as u32).to_ne_bytes());
+        f.put(&1u32.to_ne_bytes());
+        f.put(&(WRITE_MAX as u32).to_ne_bytes());
+        f.put(&(self.queue_size() as u32).to_ne_bytes());
+        f.put(&self.prefetch().to_ne_bytes());
+        f.put(&(CAPTURE_RECORDS as u32).to_ne_bytes());
+        f.put(&(CAPTURE_PIECE as u32).to_ne_bytes());
+        f.put(&self.dmus.name());
+        raw
+    }
+
+    fn clock_info(&self) -> [u8; 24] {
+        let ns = super::clock::KernelClock::now_ns();
+        let master = ns / 100;
+        let mut raw = [0u8; 24];
+        let mut f = Fields {
+            out: &mut raw,
+            at: 0,
+        };
+        f.put(&master.to_ne_bytes());
+        f.put(&(master + self.prefetch() + LATENCY_MARGIN).to_ne_bytes());
+        f.put(&ns.to_ne_bytes());
+        raw
+    }
+
+    fn status(&self) -> [u8; 56] {
+        let c = self.dmus.counters();
+        let pool = &self.render_pool;
+        let mut raw = [0u8; 56];
+        let mut f = Fields {
+            out: &mut raw,
+            at: 0,
+        };
+        f.put(&((pool.event_count() - pool.free_events()) as u64).to_ne_bytes());
+        f.put(&c.played.to_ne_bytes());
+        f.put(&c.late.to_ne_bytes());
+        f.put(&c.max_lateness.to_ne_bytes());
+        f.put(&c.captured.to_ne_bytes());
+        f.put(&c.overruns.to_ne_bytes());
+        f.put(&self.dmus.ks().as_raw().to_ne_bytes());
+        f.put(&(self.queue_room() as u32).to_ne_bytes());
+        raw
+    }
+}
+
+impl HwdepOps for Port {
+    fn open(&self, writer: bool, nonblock: bool) -> Result<usize> {
+        let slot = self.dmus.open(writer, nonblock)?;
+        if let Err(e) = self.capture_use(true) {
+            if self.dmus.close(slot) {
+                self.drop_timed(false);
+            }
+            return Err(e);
+        }
+        if writer {
+            if let Some(render) = self.render_stream() {
+                let _ = render.set_state(KsState::Run);
+            }
+        }
+        Ok(slot)
+    }
+
+    fn release(&self, slot: usize) {
+        if self.dmus.close(slot) {
+            self.drop_timed(true);
+        }
+        let _ = self.capture_use(false);
+    }
+
+    fn read(&self, slot: usize, out: UserSliceWriter) -> Result<usize> {
+        self.dmus.read(slot, out)
+    }
+
+    /// Checks the whole write, waits for room, queues every event; see the
+    /// module documentation. Errors: `-EBADF` (not the writer), `-EINVAL`
+    /// (malformed, larger than [`WRITE_MAX`] or than the queue), `-EBADFD`
+    /// (in STOP), `-EAGAIN`, `-ERESTARTSYS`, `-ENODEV`, `-EFAULT`.
+    fn write(&self, slot: usize, input: UserSliceReader) -> Result<usize> {
+        if !self.dmus.file(slot)?.writer {
+            return Err(EBADF);
+        }
+        let len = input.len();
+        if len > WRITE_MAX {
+            return Err(EINVAL);
+        }
+        let mut buf = KVVec::with_capacity(len, GFP_KERNEL)?;
+        input.read_all(&mut buf, GFP_KERNEL)?;
+        let pool = &self.render_pool;
+        let plan = check_write(&buf, pool.buffer_size()).map_err(kerr)?;
+        if plan.events > self.queue_size() || plan.pool_buffers > pool.buffer_count() {
+            return Err(EINVAL);
+        }
+        let room = self.dmus.wait_until(slot, |st, _| {
+            if st.ks == KsState::Stop {
+                return Err(ebadfd());
+            }
+            Ok(self.queue_room() >= plan.events && pool.free_buffers() >= plan.pool_buffers)
+        })?;
+        drop(room);
+        // This file is the one writer: the room found stays free.
+        let now = self.clock.get_time();
+        let mut late = 0u64;
+        split_buffers(&buf, |b| {
+            let chain = unpack(pool, b.records, b.rt_start)?;
+            late += chain.iter().filter(|e| e.pres_time() < now).count() as u64;
+            let _ = self.feed.lock().sequencer.insert_chain(chain);
+            Ok(())
+        })
+        .map_err(kerr)?;
+        self.dmus.note_written(plan.channels, late);
+        self.notify(None);
+        Ok(len)
+    }
+
+    fn poll(&self, slot: usize, file: &File, table: &PollTable<'_>) -> u32 {
+        self.dmus.register_poll(file, table);
+        if self.dmus.is_gone() {
+            return POLLERR | POLLHUP;
+        }
+        let Ok(state) = self.dmus.file(slot) else {
+            return POLLERR;
+        };
+        let mut mask = 0;
+        if self.dmus.readable(slot) {
+            mask |= POLLIN | POLLRDNORM;
+        }
+        if state.writer && self.queue_room() >= self.queue_size() / POLL_ROOM_DIVISOR {
+            mask |= POLLOUT | POLLWRNORM;
+        }
+        mask
+    }
+
+    /// The `SND_DMUS_IOCTL_*` commands. Errors: `-ENOTTY` (unknown),
+    /// `-EPERM` (a writer's command on a reader), `-EINVAL` (a state above
+    /// RUN), `-EBADFD` (drain outside RUN), `-EFAULT`, and the drain's waits.
+    fn ioctl(&self, slot: usize, cmd: u32, arg: usize) -> Result<i32> {
+        self.dmus.file(slot)?;
+        match cmd {
+            IOCTL_PVERSION => put_user(arg, &PROTOCOL_VERSION.to_ne_bytes()),
+            IOCTL_INFO => put_user(arg, &self.info()),
+            IOCTL_CLOCK => put_user(arg, &self.clock_info()),
+            IOCTL_STATUS => put_user(arg, &self.status()),
+            IOCTL_GET_STATE => put_user(arg, &self.dmus.ks().as_raw().to_ne_bytes()),
+            IOCTL_SET_STATE => {
+                self.dmus.require_writer(slot)?;
+                let raw: u32 = UserSlice::new(UserPtr::from_addr(arg), 4).reader().read()?;
+                let ks = KsState::from_raw(raw).map_err(kerr)?;
+                self.set_timed_state(ks);
+                Ok(0)
+            }
+            IOCTL_DRAIN => {
+                self.dmus.require_writer(slot)?;
+                self.drain_timed(slot)?;
+                Ok(0)
+            }
+            IOCTL_DROP => {
+                self.dmus.require_writer(slot)?;
+                self.drop_timed(true);
+                Ok(0)
+            }
+            _ => Err(ENOTTY),
+        }
+    }
+}
