@@ -10,7 +10,8 @@ build_all() {
 	KBUILD=$(bash "$TOP/scripts/kernel.sh")
 	log "kernel: $(cat "$KBUILD/kernelrelease") ($KBUILD)"
 	phase module make -C "$TOP" --no-print-directory KDIR="$KBUILD" modules
-	phase tools cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" -p midicmp
+	phase tools cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" \
+		-p midicmp -p dmustools
 	mkdir -p "$DMUS_CACHE/selftests"
 	phase selftests-build make -C "$TOP/selftests" --no-print-directory -s \
 		KSRC="$DMUS_CACHE/src/linux" KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests"
@@ -28,14 +29,18 @@ acpi_table() {
 TEST_VM_DEVICES="-acpitable file=$DMUS_CACHE/selftests/dmus_pnp.aml -device pci-testdev"
 
 # Fills staging directory $1 (the guest's /opt/dmus) with the module, the
-# selftests, the tools and the MIDI files.
+# selftests, the tools (midicmp, dmusplay, dmusrec) and the MIDI files.
 stage_guest() {
 	local stage=$1
 	mkdir -p "$stage/midi"
 	cp "$TOP/snd-dmus-mpu401.ko" "$stage/"
 	make -C "$TOP/selftests" --no-print-directory -s KSRC="$DMUS_CACHE/src/linux" \
 		KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests" INSTALL_PATH="$stage/selftests" install_collection
-	install -m 0755 "$TOP/rust/target/release/midicmp" "$stage/midicmp"
+	local tool
+	for tool in midicmp dmusplay dmusrec; do
+		install -m 0755 "$TOP/rust/target/release/$tool" "$stage/$tool"
+	done
+	install -m 0755 "$TOP/selftests/dmus_dmusplay.sh" "$stage/dmus_dmusplay.sh"
 	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
 	cp /usr/share/games/openttd/baseset/openmsx/*.mid /usr/share/doc/csound-doc/html/examples/*.mid \
 		"$stage/midi/"

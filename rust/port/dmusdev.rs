@@ -327,13 +327,14 @@ impl DmusDev {
         self.state.lock().counters
     }
 
-    /// Waits, as the file of `slot` may (`-EAGAIN` when it is non-blocking),
-    /// until `ready` says yes or fails. `ready` runs under the lock. Errors:
-    /// `ready`'s, `-ENODEV` when the card goes away, `-ERESTARTSYS` on a
-    /// signal, `-EBADF` for a slot not open.
+    /// Waits until `ready` says yes or fails; `ready` runs under the lock.
+    /// A non-blocking file gets `-EAGAIN` instead of waiting, unless
+    /// `always_block`. Errors: `ready`'s, `-ENODEV` when the card goes away,
+    /// `-ERESTARTSYS` on a signal, `-EBADF` for a slot not open.
     pub(crate) fn wait_until(
         &self,
         slot: usize,
+        always_block: bool,
         mut ready: impl FnMut(&mut DevState, &FileState) -> Result<bool>,
     ) -> Result<Guard<'_, DevState, SpinLockIrqBackend>> {
         let mut st = self.state.lock();
@@ -345,7 +346,7 @@ impl DmusDev {
             if ready(&mut st, &file)? {
                 return Ok(st);
             }
-            if file.nonblock {
+            if file.nonblock && !always_block {
                 return Err(EAGAIN);
             }
             if self.wait.wait_interruptible(&mut st) {
@@ -444,7 +445,7 @@ impl DmusDev {
             return Err(EINVAL);
         }
         let mut buf = KVVec::from_elem(0u8, count, GFP_KERNEL)?;
-        let mut st = self.wait_until(slot, |st, f| Ok(st.head > f.cursor))?;
+        let mut st = self.wait_until(slot, false, |st, f| Ok(st.head > f.cursor))?;
         let mut file = st.files.get(slot).copied().flatten().ok_or(EBADF)?;
         let mut flags = 0;
         if st.head - file.cursor > CAPTURE_RECORDS as u64 {

@@ -139,7 +139,9 @@ impl Port {
 
     fn drain_timed(&self, slot: usize) -> Result {
         self.notify(None);
-        let empty = self.dmus.wait_until(slot, |st, _| {
+        // A drain blocks on any file: O_NONBLOCK is fixed at open, and there
+        // is no poll event for "drained".
+        let empty = self.dmus.wait_until(slot, true, |st, _| {
             if self.render_pool.is_full() {
                 return Ok(true);
             }
@@ -233,9 +235,12 @@ impl HwdepOps for Port {
         Ok(slot)
     }
 
+    /// Closing the writer drops what it still had queued; when that was
+    /// anything, the channels it used get All Notes Off (a drained play ends
+    /// with nothing added on the wire).
     fn release(&self, slot: usize) {
         if self.dmus.close(slot) {
-            self.drop_timed(true);
+            self.drop_timed(!self.render_pool.is_full());
         }
         let _ = self.capture_use(false);
     }
@@ -263,7 +268,7 @@ impl HwdepOps for Port {
         if plan.events > self.queue_size() || plan.pool_buffers > pool.buffer_count() {
             return Err(EINVAL);
         }
-        let room = self.dmus.wait_until(slot, |st, _| {
+        let room = self.dmus.wait_until(slot, false, |st, _| {
             if st.ks == KsState::Stop {
                 return Err(ebadfd());
             }
