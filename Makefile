@@ -7,14 +7,16 @@
 #                   is set up and built first if needed, or against KDIR=)
 #   make run        the main job in the VM
 #   make check      every test; closing line "N passed, N failed"
+#   make bench      timing figures of both play paths on three real files
 #   make setup      install what the project needs (idempotent)
-#   make fuzz       fuzz the capture parser and the unpacker
+#   make fuzz       fuzz the capture parser and the unpacker (FUZZ_SECONDS
+#                   each, default 60; installs cargo-fuzz when missing)
 #   make CLIPPY=1   build the module with clippy
 
 LLVM ?= -19
 CACHE ?= $(HOME)/.cache/snd-dmus-mpu401
 
-.PHONY: modules run check setup fuzz clean
+.PHONY: modules run check bench setup fuzz clean
 
 modules:
 ifeq ($(KDIR),)
@@ -30,8 +32,18 @@ run:
 check:
 	@bash scripts/check.sh
 
+bench:
+	@bash scripts/bench.sh
+
 setup:
 	@bash scripts/setup.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@cargo fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz
+	cd rust/fuzz && for t in parser unpacker; do \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean,rm -f *.ko *.o rust/*.o)

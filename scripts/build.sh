@@ -41,6 +41,7 @@ stage_guest() {
 		install -m 0755 "$TOP/rust/target/release/$tool" "$stage/$tool"
 	done
 	install -m 0755 "$TOP/selftests/dmus_dmusplay.sh" "$stage/dmus_dmusplay.sh"
+	install -m 0755 "$TOP/scripts/guest-compare.sh" "$stage/guest-compare.sh"
 	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
 	cp /usr/share/games/openttd/baseset/openmsx/*.mid /usr/share/doc/csound-doc/html/examples/*.mid \
 		"$stage/midi/"

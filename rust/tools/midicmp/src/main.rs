@@ -28,14 +28,16 @@ usage:
       or OUT.
   midicmp events FILE.mid [--noteon0-is-noteoff]
       List the file's received messages with their times, one per line.
-  midicmp sched FILE.mid WIRE_LOG [--t0 T0 | --fit] [--byte-ns N]
+  midicmp sched FILE.mid WIRE_LOG [--t0 T0 | --fit | --fit-rate] [--byte-ns N]
                 [--from-ns NS] [--early-slack-ns S] [--label TEXT] [--json]
                 [--fail-early]
       Check when each burst-leading message of the file started on the
       virtual cable (debugfs `wire` log) against its intended time:
       T0 * 100 ns + file time (--t0, T0 in 100 ns units of CLOCK_MONOTONIC,
       as given to dmusplay), or file time + an offset fitted so that the
-      median error is 0 (--fit, the default; for aplaymidi).
+      median error is 0 (--fit, the default; for aplaymidi), or with the file's
+      clock also scaled by a least-squares rate (--fit-rate: only jitter is
+      left when the player's clock runs fast or slow).
       Exit 0 if the messages match, 1 if not, 2 on usage/file error,
       3 with --fail-early if a burst leader started early.
   midicmp stamps STAMPS WIRE_LOG [--byte-ns N] [--from-ns NS] [--label TEXT]
@@ -59,6 +61,7 @@ options:
 sched / stamps options:
   --t0 T0               file time 0 is at T0 x 100 ns CLOCK_MONOTONIC
   --fit                 fit file time 0 so that the median error is 0
+  --fit-rate            fit a rate too (least squares), then file time 0
   --byte-ns N           wire time of one byte (default 320000: 31250 baud;
                         see `byte_ns:` in the debugfs `counters` file)
   --from-ns NS          ignore logged bytes that arrived before NS
@@ -283,6 +286,7 @@ fn cmd_events(args: &[String]) -> Result<u8, Fatal> {
 struct TimingArgs {
     t0: Option<u64>,
     fit: bool,
+    fit_rate: bool,
     byte_ns: Option<u64>,
     from_ns: Option<u64>,
     early_slack_ns: Option<u64>,
@@ -318,6 +322,7 @@ fn parse_timing_args(args: &[String]) -> Result<(TimingArgs, Vec<String>), Fatal
             "--early-slack-ns" => t.early_slack_ns = Some(int(a, value(a)?, 1_000_000_000)?),
             "--label" => t.label = Some(value(a)?),
             "--fit" => t.fit = true,
+            "--fit-rate" => t.fit_rate = true,
             "--json" => t.json = true,
             "--fail-early" => t.fail_early = true,
             "--fail-before" => t.fail_before = true,
@@ -380,12 +385,15 @@ fn cmd_sched(args: &[String]) -> Result<u8, Fatal> {
             "sched takes no --fail-before (that is for stamps)",
         ));
     }
-    let origin = match (t.t0, t.fit) {
-        (Some(_), true) => return Err(usage_err("sched takes --t0 or --fit, not both")),
-        (Some(t0), false) => Origin::T0(t0),
-        (None, _) => Origin::Fit,
+    let origin = match (t.t0, t.fit, t.fit_rate) {
+        (Some(_), true, _) | (Some(_), _, true) | (None, true, true) => {
+            return Err(usage_err("sched takes one of --t0, --fit and --fit-rate"))
+        }
+        (Some(t0), false, false) => Origin::T0(t0),
+        (None, _, true) => Origin::FitRate,
+        (None, _, false) => Origin::Fit,
     };
-    if t.fail_early && origin == Origin::Fit {
+    if t.fail_early && origin != Origin::T0(t.t0.unwrap_or(0)) {
         return Err(usage_err(
             "--fail-early needs --t0 (with a fitted origin about half of the messages \
              start before their time by construction)",
@@ -426,7 +434,7 @@ fn cmd_sched(args: &[String]) -> Result<u8, Fatal> {
 
 fn cmd_stamps(args: &[String]) -> Result<u8, Fatal> {
     let (t, pos) = parse_timing_args(args)?;
-    if t.t0.is_some() || t.fit || t.fail_early || t.early_slack_ns.is_some() {
+    if t.t0.is_some() || t.fit || t.fit_rate || t.fail_early || t.early_slack_ns.is_some() {
         return Err(usage_err(
             "stamps takes only --byte-ns, --from-ns, --label, --json, --fail-before",
         ));

@@ -166,6 +166,11 @@ pub enum Origin {
     T0(u64),
     /// Fitted: the median error is 0.
     Fit,
+    /// Fitted offset and rate: the file's clock is scaled by a
+    /// least-squares rate (the player's clock may run fast or slow against
+    /// `CLOCK_MONOTONIC`), then the median error is 0. What is left is
+    /// jitter.
+    FitRate,
 }
 
 /// Options of [`sched`].
@@ -191,6 +196,10 @@ pub struct Sched {
     /// `CLOCK_MONOTONIC` ns of file time 0 (`None` if there is nothing to
     /// fit it to).
     pub origin_ns: Option<i64>,
+    /// The player's clock against `CLOCK_MONOTONIC`, parts per million
+    /// (positive: the play ran slow, took longer than the file); 0 unless
+    /// [`Origin::FitRate`].
+    pub rate_ppm: i64,
     /// Error (wire start - intended start) over burst leaders.
     pub error: Option<Stats>,
     /// Burst leaders that started more than the slack before their time.
@@ -222,10 +231,16 @@ pub fn sched(
             leaders.push((i128::from(f.stamp), start, w.stamp));
         }
     }
+    // Wire time per file time: 1 unless fitted.
+    let rate = match opts.origin {
+        Origin::FitRate => least_squares_rate(&leaders),
+        _ => 1.0,
+    };
+    let scaled = |f: i128| (f as f64 * rate).round() as i128;
     let origin = match opts.origin {
         Origin::T0(t0) => Some(i128::from(t0) * 100),
-        Origin::Fit => {
-            let mut offsets: Vec<i128> = leaders.iter().map(|&(f, s, _)| s - f).collect();
+        Origin::Fit | Origin::FitRate => {
+            let mut offsets: Vec<i128> = leaders.iter().map(|&(f, s, _)| s - scaled(f)).collect();
             offsets.sort_unstable();
             offsets.get(offsets.len().saturating_sub(1) / 2).copied()
         }
@@ -234,7 +249,7 @@ pub fn sched(
     let (mut early, mut worst_early_ns, mut late, mut late_queued) = (0, None, 0, 0);
     let slack = -i128::from(opts.early_slack_ns);
     for &(f, start, k) in &leaders {
-        let intended = origin.unwrap_or(0) + f;
+        let intended = origin.unwrap_or(0) + scaled(f);
         let e = start - intended;
         errors.push(sat(e));
         if e < slack {
@@ -252,12 +267,35 @@ pub fn sched(
         messages: file.msgs.len(),
         leaders: leaders.len(),
         origin_ns: origin.map(sat),
+        rate_ppm: ((rate - 1.0) * 1e6).round() as i64,
         error: stats(&errors),
         early,
         worst_early_ns,
         late,
         late_queued,
     })
+}
+
+/// The slope of the least-squares line through (file time, wire start) of
+/// `leaders`; 1 when there are fewer than two distinct file times.
+fn least_squares_rate(leaders: &[(i128, i128, usize)]) -> f64 {
+    let n = leaders.len() as f64;
+    if leaders.len() < 2 {
+        return 1.0;
+    }
+    let mean_f = leaders.iter().map(|l| l.0 as f64).sum::<f64>() / n;
+    let mean_s = leaders.iter().map(|l| l.1 as f64).sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for &(f, s, _) in leaders {
+        let df = f as f64 - mean_f;
+        sxy += df * (s as f64 - mean_s);
+        sxx += df * df;
+    }
+    if sxx > 0.0 {
+        sxy / sxx
+    } else {
+        1.0
+    }
 }
 
 /// The result of a matched `stamps` check.
@@ -476,6 +514,7 @@ pub fn sched_text(label: &str, r: &Sched, opts: &SchedOptions, notes: &[String])
     let how = match opts.origin {
         Origin::T0(t0) => format!("--t0 {t0}"),
         Origin::Fit => "fitted: median error 0".to_string(),
+        Origin::FitRate => format!("fitted: rate {:+} ppm, median error 0", r.rate_ppm),
     };
     match r.origin_ns {
         Some(o) if o >= 0 => s.push_str(&format!(
@@ -531,9 +570,11 @@ pub fn sched_json(label: &str, r: &Sched, opts: &SchedOptions) -> String {
             json_str(match opts.origin {
                 Origin::T0(_) => "t0",
                 Origin::Fit => "fit",
+                Origin::FitRate => "fit-rate",
             })
         ),
         format!("\"origin_ns\":{}", json_opt(r.origin_ns)),
+        format!("\"rate_ppm\":{}", r.rate_ppm),
         format!("\"byte_ns\":{}", opts.byte_ns),
         format!("\"median_ns\":{}", json_opt(e.map(|e| e.median_ns))),
         format!("\"p99_abs_ns\":{}", json_opt(e.map(|e| e.p99_abs_ns))),
@@ -710,6 +751,29 @@ mod tests {
         let r = sched(&f, &log(&w), &opts(T0)).unwrap();
         assert_eq!((r.leaders, r.late, r.late_queued), (2, 1, 1));
         assert_eq!(r.error.unwrap().max_abs_ns, 9 * 320_000 - 500_000);
+    }
+
+    #[test]
+    fn fit_rate_removes_a_clock_running_slow() {
+        // The player's clock runs 1000 ppm slow: message n at 1.001 * n * 10 ms.
+        let times: Vec<u64> = (0..5).map(|n| n * 10_000_000).collect();
+        let bytes: Vec<[u8; 2]> = (0..5).map(|n| [0xc0, n as u8]).collect();
+        let msgs: Vec<(u64, &[u8])> = times
+            .iter()
+            .zip(&bytes)
+            .map(|(&t, b)| (t, &b[..]))
+            .collect();
+        let f = file(&msgs);
+        let mut w = Vec::new();
+        for (&t, b) in times.iter().zip(&bytes) {
+            w.extend(sent(5_000_000 + t + t / 1000, b));
+        }
+        let offset_only = sched(&f, &log(&w), &opts(Origin::Fit)).unwrap();
+        assert_eq!(offset_only.error.unwrap().max_abs_ns, 20_000);
+        let r = sched(&f, &log(&w), &opts(Origin::FitRate)).unwrap();
+        assert_eq!(r.rate_ppm, 1000);
+        assert_eq!(r.origin_ns, Some(5_000_000));
+        assert_eq!(r.error.unwrap().max_abs_ns, 0);
     }
 
     #[test]
