@@ -126,7 +126,8 @@ impl Fifo {
     }
 }
 
-/// What crossed the wire and what went wrong, since the device was created.
+/// What crossed the wire and what went wrong, since the device was created
+/// (counts; the wire log itself stamps bytes in `CLOCK_MONOTONIC` ns).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Counters {
     /// Bytes written to the data port and accepted into the TX FIFO.
