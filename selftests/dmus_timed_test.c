@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <sound/asound.h>
 #include "dmus_lib.h"
@@ -1435,6 +1437,145 @@ TEST_F(dmus, two_readers_get_every_record)
 		EXPECT_EQ(r1[i].time, r2[i].time);
 		EXPECT_EQ(r1[i].flags, r2[i].flags);
 	}
+}
+
+/* --- signals, card removal, a reader that falls behind -------------------- */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/* Sends SIGALRM after @ms without SA_RESTART: a blocked call returns EINTR. */
+static void alarm_in_ms(int ms)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct itimerval it = { .it_value = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 } };
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+TEST_F(dmus, signal_interrupts_a_blocked_read_write_and_drain)
+{
+	unsigned char buf[256];
+	int rd = dopen(self, O_RDONLY), w = dopen(self, O_WRONLY);
+	long long t0;
+	ssize_t n;
+
+	ASSERT_LE(0, rd);
+	ASSERT_LE(0, w);
+	/* A read with nothing captured blocks until the signal. */
+	t0 = now_ns();
+	alarm_in_ms(200);
+	n = read(rd, buf, sizeof(buf));
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_LE(150 * MS, now_ns() - t0);
+	/* A drain of an event 5 s ahead blocks until the signal; nothing is lost. */
+	wb_reset(&wb, ahead(w, 5000 * TICKS_MS));
+	wb_event(&wb, 0, STRUCT, MIDI(0x90, 0x3c, 0x40));
+	ASSERT_EQ(0, wb_write(w, &wb));
+	t0 = now_ns();
+	alarm_in_ms(200);
+	EXPECT_EQ(-1, ioctl(w, SND_DMUS_IOCTL_DRAIN));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_GT(1000 * MS, now_ns() - t0);
+	EXPECT_EQ(1U, dstatus(w).queued);
+	/* Pause: a write waiting for room (none comes) is interrupted too. */
+	set_state(w, SND_DMUS_STATE_PAUSE);
+	while (dstatus(w).free_events >= 2000) {
+		wb_reset(&wb, ahead(w, 5000 * TICKS_MS));
+		for (int i = 0; i < 2000; i++)
+			wb_event(&wb, 0, STRUCT, MIDI(0xf8));
+		ASSERT_EQ(0, wb_write(w, &wb));
+	}
+	wb_reset(&wb, ahead(w, 5000 * TICKS_MS));
+	for (int i = 0; i < 2000; i++)
+		wb_event(&wb, 0, STRUCT, MIDI(0xf8));
+	alarm_in_ms(200);
+	EXPECT_EQ(EINTR, wb_write(w, &wb));
+	EXPECT_EQ(0, ioctl(w, SND_DMUS_IOCTL_DROP));
+	EXPECT_EQ(0U, dstatus(w).queued);
+}
+
+TEST_F(dmus, blocked_reader_gets_enodev_when_the_card_goes)
+{
+	static const char unbind[] = "/sys/bus/platform/drivers/snd_dmus_mpu401/unbind";
+	struct pollfd pfd;
+	unsigned char buf[256];
+	int rd = dopen(self, O_RDONLY), status, fd;
+	pid_t child;
+	ssize_t n;
+
+	ASSERT_LE(0, rd);
+	ASSERT_EQ(0, access(unbind, W_OK));
+	/* The child unbinds the virtual MPU-401 (its platform device
+	 * snd_dmus_mpu401.100); that waits until the card's files are closed. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		/* The forked copy of the reader's file would keep the card. */
+		close(rd);
+		usleep(300000);
+		fd = open(unbind, O_WRONLY);
+		_exit(fd < 0 || write(fd, "snd_dmus_mpu401.100", 19) != 19 ? 1 : 0);
+	}
+	alarm_in_ms(5000);	/* a hang fails instead of blocking the run */
+	n = read(rd, buf, sizeof(buf));
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ENODEV, errno);
+	alarm_in_ms(0);
+	pfd = (struct pollfd){ .fd = rd, .events = POLLIN };
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & (POLLERR | POLLHUP));
+	n = read(rd, buf, sizeof(buf));
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ENODEV, errno);
+	xclose(self, rd);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_NE(0, access(self->dev, F_OK));
+}
+
+TEST_F(dmus, reader_that_falls_behind_is_told_of_the_overrun)
+{
+	const int sent = 4500;
+	unsigned int flags = 0;
+	int rd = dopen(self, O_RDONLY | O_NONBLOCK), w = dopen(self, O_WRONLY), i, k, n = 0;
+	static unsigned char buf[65536];
+	ssize_t len;
+	__s64 p;
+
+	ASSERT_LE(0, rd);
+	ASSERT_LE(0, w);
+	/* 4500 one-byte messages (timing clock) loop back while the reader sleeps:
+	 * the capture log keeps the last INFO.capture_size of them. */
+	p = ahead(w, AHEAD);
+	for (i = 0; i < sent; i += k) {
+		k = sent - i < 1500 ? sent - i : 1500;
+		wb_reset(&wb, p);
+		while (k-- > 0)
+			wb_event(&wb, 0, STRUCT, MIDI(0xf8));
+		ASSERT_EQ(0, wb_write(w, &wb));
+		k = 1500;
+	}
+	ASSERT_EQ(0, ioctl(w, SND_DMUS_IOCTL_DRAIN));
+	usleep(100000);
+	EXPECT_LE((__u64)sent, dstatus(w).captured);
+	while ((len = read(rd, buf, sizeof(buf))) > 0) {
+		struct snd_dmus_buffer h;
+
+		memcpy(&h, buf, sizeof(h));
+		if (!n)
+			flags = h.flags;
+		else
+			EXPECT_EQ(0U, h.flags & SND_DMUS_BUFFER_OVERRUN);
+		n += h.cb_data / SND_DMUS_EVENT_SIZE(1);
+	}
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_NE(0U, flags & SND_DMUS_BUFFER_OVERRUN);
+	EXPECT_EQ((int)self->info.capture_size, n);
 }
 
 TEST_HARNESS_MAIN

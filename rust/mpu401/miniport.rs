@@ -25,7 +25,7 @@ use crate::port::{
     pool::KPool,
     service::KernelServiceGroup,
     timer::ServiceTimer,
-    CaptureSink, Port, PortService, CHANNEL_GROUP,
+    CaptureSink, Port, PortService, RenderOutput, CHANNEL_GROUP,
 };
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
@@ -338,6 +338,13 @@ impl RenderStream {
             }
             drop(st.queue.pop_front());
         }
+    }
+}
+
+impl RenderOutput for RenderStream {
+    /// The chip's own answer (only the virtual MPU-401 has one).
+    fn output_idle(&self) -> Option<bool> {
+        self.io.tx_idle()
     }
 }
 

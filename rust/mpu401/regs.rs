@@ -32,4 +32,9 @@ pub(crate) trait Mpu401Io: Send + Sync {
     fn read_status(&self) -> u8;
     /// Writes command `cmd` to the command port.
     fn write_command(&self, cmd: u8);
+    /// Whether every byte written has left the chip's MIDI OUT, when the
+    /// chip can tell (an MPU-401 has no status bit for it: `None`).
+    fn tx_idle(&self) -> Option<bool> {
+        None
+    }
 }

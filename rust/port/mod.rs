@@ -69,7 +69,18 @@ const RENDER_CHUNK: usize = 32;
 const DRAIN_TIMEOUT_MS: u32 = 10_000;
 
 /// A render stream as the port sees it.
-pub(crate) type RenderMxf = dyn Mxf<Pool = KPool, Output = ()> + Send + Sync;
+pub(crate) type RenderMxf = dyn RenderOutput;
+
+/// A render stream (`IMXF`), and what the port's drain asks of it beyond the
+/// DMus contract.
+pub(crate) trait RenderOutput: Mxf<Pool = KPool, Output = ()> + Send + Sync {
+    /// Whether every byte the stream wrote has left the device, when the
+    /// device can tell (`None`: it cannot; the drain then waits for the
+    /// output FIFO's worth of wire time).
+    fn output_idle(&self) -> Option<bool> {
+        None
+    }
+}
 /// A capture stream as the port sees it.
 pub(crate) type CaptureMxf = dyn Mxf<Pool = KPool, Output = Arc<CaptureSink>> + Send + Sync;
 

@@ -153,7 +153,20 @@ impl Port {
         })?;
         drop(empty);
         // Every event is written to the chip; its output FIFO empties last.
-        fsleep(Delta::from_nanos(self.drain_tail_ns));
+        // A chip that can tell is asked (for at most four FIFOs' worth of
+        // wire time, and at least 100 ms); else the FIFO's wire time is
+        // waited for.
+        let render = self.render_stream();
+        if render.as_ref().and_then(|r| r.output_idle()).is_none() {
+            fsleep(Delta::from_nanos(self.drain_tail_ns));
+            return Ok(());
+        }
+        let mut waited = 0;
+        let most = self.drain_tail_ns.saturating_mul(4).max(100_000_000);
+        while waited < most && render.as_ref().and_then(|r| r.output_idle()) == Some(false) {
+            fsleep(Delta::from_micros(100));
+            waited += 100_000;
+        }
         Ok(())
     }
 
@@ -334,6 +347,8 @@ impl HwdepOps for Port {
             IOCTL_DROP => {
                 self.dmus.require_writer(slot)?;
                 self.drop_timed(true);
+                // Returns once the All Notes Off have left.
+                self.drain_timed(slot)?;
                 Ok(0)
             }
             _ => Err(ENOTTY),

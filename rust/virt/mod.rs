@@ -401,6 +401,12 @@ impl Mpu401Io for VirtIo {
         status
     }
 
+    /// The TX FIFO is empty and no byte is on the wire.
+    fn tx_idle(&self) -> Option<bool> {
+        let state = self.0.state.lock();
+        Some(state.tx.is_empty() && !state.timer_active)
+    }
+
     fn write_command(&self, cmd: u8) {
         let acks = self.0.params.ack;
         let acked = {
