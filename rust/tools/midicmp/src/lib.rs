@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod diff;
+pub mod report;
 pub mod sched;
 pub mod smf;
 pub mod wire;
