@@ -118,6 +118,20 @@ int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
 /* --- hwdep: the DMus device; the ops call back into Rust (rust/port/hwdep.rs) --- */
 
 /*
+ * The layouts rust/port/timed.rs and rust/port/dmusdev.rs encode field by
+ * field (and whose sizes its ioctl numbers carry): the header is the one
+ * source, these keep the Rust side honest.
+ */
+static_assert(sizeof(struct snd_dmus_buffer) == 16);
+static_assert(sizeof(struct snd_dmus_event) == 20);
+static_assert(sizeof(struct snd_dmus_info) == 96);
+static_assert(offsetof(struct snd_dmus_info, name) == 32);
+static_assert(sizeof(struct snd_dmus_clock) == 24);
+static_assert(sizeof(struct snd_dmus_status) == 56);
+static_assert(offsetof(struct snd_dmus_status, state) == 48);
+static_assert(SND_DMUS_IOCTL_INFO == _IOR('H', 0xd1, char[96]));
+
+/*
  * The hwdep core hands read() and write() no struct file, so each open file
  * gets a slot number from Rust, kept in file->f_pos: the device is not
  * seekable (no llseek op, and nonseekable_open() refuses pread/pwrite), so

@@ -32,6 +32,7 @@ struct snd_dmus_buffer {
 	__u32 cb_data;		/* bytes of records after this header, a multiple of 8 */
 	__u32 flags;		/* write: 0; read: SND_DMUS_BUFFER_* */
 };
+
 #define SND_DMUS_BUFFER_SIZE 16
 
 /* read: input was lost (a chip or capture overrun) before this buffer's first event. */
@@ -47,7 +48,8 @@ struct snd_dmus_event {
 	__u32 channel_group;	/* 1 (the MPU-401 cable); 0 = all groups */
 	__s64 rt_delta;		/* presentation (write) or arrival (read) time - rt_start */
 	__u32 flags;		/* SND_DMUS_EVENT_* */
-} __attribute__((packed, aligned(4)));
+} __attribute__((packed, aligned(4)));	/* uapi: no __packed here */
+
 #define SND_DMUS_EVENT_HEADER_SIZE 20
 #define SND_DMUS_EVENT_SIZE(cb) ((SND_DMUS_EVENT_HEADER_SIZE + (cb) + 7) & ~7)
 
@@ -63,7 +65,7 @@ struct snd_dmus_info {
 	__u32 version;		/* SND_DMUS_PROTOCOL_VERSION */
 	__u32 channel_groups;	/* channel groups of the port: 1 */
 	__u32 write_max;	/* SND_DMUS_WRITE_MAX */
-	__u32 queue_size;	/* events the render queue holds (a SysEx takes one per 256 bytes) */
+	__u32 queue_size;	/* events the queue holds (a SysEx: one per 256 bytes) */
 	__s64 prefetch;		/* the miniport's schedule prefetch, 100 ns */
 	__u32 capture_size;	/* records the capture ring holds */
 	__u32 capture_piece;	/* the most MIDI bytes of one read record */
