@@ -13,7 +13,7 @@ FILES="polyaft.mid pgmassign_advanced.mid midichn_advanced.mid"
 OUT=/tmp/dmus-dmusplay
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 for tool in dmusplay dmusrec midicmp; do
 	[ -x "/opt/dmus/$tool" ] || ktap_exit_fail_msg "/opt/dmus/$tool missing"
 done
@@ -40,6 +40,29 @@ if "$DIR/dmus_dmusplay.sh" "$OUT/$last/rec.mid" "$OUT/again" "recorded $last" \
 else
 	sed 's/^/# /' /tmp/dmus-cmp.txt
 	ktap_test_fail "dmusrec -> dmusplay round trip is event-exact"
+fi
+# Ctrl-C: dmusplay drops what it queued, the channels used get All Notes
+# Off (control 123), and the wire falls silent.
+wire=/sys/kernel/debug/snd-dmus-mpu401-virt0/wire
+from=$(tail -n 1 "$wire" | awk '/^[0-9]/ { print $1 + 1; exit } { print 0 }')
+/opt/dmus/dmusplay "$MIDI/5432gone_redfarn.mid" 2>/tmp/dmus-int.txt &
+player=$!
+sleep 3
+kill -INT "$player"
+wait "$player"
+rc=$?
+sleep 1
+before=$(wc -l <"$wire")
+sleep 1
+after=$(wc -l <"$wire")
+offs=$(awk -v from="$from" '$1 >= from { print $2 }' "$wire" | tr '\n' ' ' |
+	grep -o -E "b[0-9a-f] 7b 00" | wc -l)
+if [ "$rc" -eq 130 ] && [ "$offs" -gt 0 ] && [ "$before" -eq "$after" ]; then
+	ktap_test_pass "Ctrl-C drops the queue, sends All Notes Off ($offs) and the wire falls silent"
+else
+	sed 's/^/# /' /tmp/dmus-int.txt
+	echo "# exit $rc, $offs All Notes Off, wire lines $before then $after"
+	ktap_test_fail "Ctrl-C drops the queue, sends All Notes Off and the wire falls silent"
 fi
 rmmod snd_dmus_mpu401
 if dmesg | grep -E "WARNING|BUG|Oops|KASAN|UBSAN|lockdep|snd_dmus_mpu401.*(error|warn)" >/tmp/dmus-klog.txt; then
