@@ -15,7 +15,11 @@
 STAGE=${1:?usage: vm.sh STAGE_DIR [TIMEOUT_SECONDS]}
 TIMEOUT=${2:-600}
 [ -f "$STAGE/run.sh" ] || die "$STAGE/run.sh: no such file"
-BUILD=$(readlink -f "$DMUS_CACHE/kernel")
+# DMUS_FLAVOUR=debug boots the debug flavour (scripts/kernel.sh).
+case ${DMUS_FLAVOUR:-fast} in
+debug) BUILD=$(readlink -f "$DMUS_CACHE/kernel-debug") ;;
+*) BUILD=$(readlink -f "$DMUS_CACHE/kernel") ;;
+esac
 [ -f "$BUILD/.dmus-built" ] || die "no kernel built: run scripts/kernel.sh"
 BASE=$("$TOP/scripts/initramfs.sh" "$BUILD")
 
