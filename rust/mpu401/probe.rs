@@ -215,8 +215,17 @@ impl platform::Driver for Mpu401Driver {
             // SAFETY: `raw` is the bound platform device being probed.
             let slot = unsafe { glue::dmus_glue_platform_slot(raw) };
             let (index, id) = crate::card_index_id(slot);
-            // 0: no interrupt, the driver polls.
-            let irq_line = pdev.optional_irq_by_index(0).map(|r| r.irq()).unwrap_or(0);
+            // 0: no interrupt (`platform_get_irq_optional` says -ENXIO), the
+            // driver polls. Any other error (-EPROBE_DEFER, ...) fails the
+            // probe instead of silently polling.
+            let irq_line = match pdev.optional_irq_by_index(0) {
+                Ok(r) => r.irq(),
+                Err(e) if e == ENXIO => 0,
+                Err(e) => {
+                    dev_err!(dev, "cannot get the MPU-401's IRQ: {:?}\n", e);
+                    return Err(e);
+                }
+            };
             let (io, virt, desc, short) = chip(pdev, &params, irq_line)?;
             if let Err(e) = handshake(&*io, params.no_ack) {
                 dev_err!(
