@@ -325,6 +325,64 @@ FIXTURE_TEARDOWN(params)
 	dmus_unload();
 }
 
+/* The value of counter @name in the virtual chip's debugfs directory @dir; -1 if absent. */
+static long long virt_counter_value(const char *dir, const char *name)
+{
+	char path[320], line[128];
+	long long v = -1;
+	size_t len = strlen(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/counters", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':')
+			v = atoll(line + len + 1);
+	fclose(f);
+	return v;
+}
+
+/*
+ * A chip without an interrupt is polled only while one of its streams is
+ * open, as snd-mpu401 does: the virtual chip counts its status reads.
+ */
+TEST_F(params, polled_chip_is_read_only_while_a_stream_is_open)
+{
+	const char *opens[] = { "/dev/snd/midiC%dD0", "/dev/snd/midiC%dD0", "/dev/snd/hwC%dD0" };
+	const int modes[] = { O_RDONLY, O_WRONLY, O_WRONLY };
+	char dir[300], dev[64];
+	long long a, b;
+	int card, fd, i;
+
+	ASSERT_EQ(0, dmus_load("virt=1 virt_irq=0 pnp=0,0,0,0,0,0,0,0"));
+	card = dmus_card();
+	ASSERT_LE(0, card);
+	ASSERT_TRUE(virt_debugfs(dir, sizeof(dir)));
+	a = virt_counter_value(dir, "status_reads");
+	ASSERT_LE(0, a);
+	usleep(200000);
+	b = virt_counter_value(dir, "status_reads");
+	EXPECT_EQ(a, b) TH_LOG("%lld status reads in 200 ms with nothing open", b - a);
+	for (i = 0; i < 3; i++) {
+		snprintf(dev, sizeof(dev), opens[i], card);
+		fd = open(dev, modes[i] | O_CLOEXEC);
+		ASSERT_LE(0, fd) TH_LOG("%s: %s", dev, strerror(errno));
+		a = virt_counter_value(dir, "status_reads");
+		usleep(200000);
+		b = virt_counter_value(dir, "status_reads");
+		/* 1 ms polls: about 200; TCG may lose many, never all. */
+		EXPECT_LT(a + 20, b) TH_LOG("%s open: %lld status reads in 200 ms", dev, b - a);
+		close(fd);
+		usleep(50000);
+		a = virt_counter_value(dir, "status_reads");
+		usleep(200000);
+		b = virt_counter_value(dir, "status_reads");
+		EXPECT_EQ(a, b) TH_LOG("%s closed: %lld status reads in 200 ms", dev, b - a);
+	}
+}
+
 TEST_F(params, bad_values_are_refused_with_einval)
 {
 	EXPECT_EQ(-EINVAL, dmus_load("virt=9"));

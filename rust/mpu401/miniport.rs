@@ -14,6 +14,7 @@
 //!   `put_message(None)` parses the ring and delivers to the capture sink.
 //! - process: handshake, `set_state`, teardown.
 
+use super::poll::{Poller, Stream};
 use super::regs::{Mpu401Io, ACK, ENTER_UART, RESET, RX_EMPTY, TX_FULL};
 use crate::dmus::{
     DmusStreamType, Error as DmusError, EventChain, KsState, MasterClock, MiniportDMus, Mxf,
@@ -30,18 +31,10 @@ use crate::port::{
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     device::{Bound, Device},
-    impl_has_hr_timer,
     irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn},
     prelude::*,
-    sync::{Arc, ArcBorrow},
-    time::{
-        delay::fsleep,
-        hrtimer::{
-            ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
-            HrTimerRestart, RelativeMode,
-        },
-        Delta, Monotonic,
-    },
+    sync::Arc,
+    time::{delay::fsleep, Delta},
 };
 
 /// How long the handshake waits for an ACK, microseconds (as the WDK sample).
@@ -180,7 +173,7 @@ impl IrqHandler {
     /// Drains the chip's input FIFO into the ring, each byte stamped, and
     /// notifies the port. Hard IRQ context (the IRQ, or the poll timer).
     /// Returns how many bytes were read and whether the ring overflowed.
-    fn drain(&self) -> (usize, bool) {
+    pub(super) fn drain(&self) -> (usize, bool) {
         let now = self.clock.get_time();
         let mut drained = 0;
         let mut overrun = false;
@@ -210,6 +203,14 @@ impl IrqHandler {
     }
 }
 
+impl IrqHandler {
+    /// Asks the port for service (output waiting for room in the chip's
+    /// FIFO moves on). Any context.
+    pub(super) fn notify_port(&self) {
+        self.port.notify(Some(&self.group));
+    }
+}
+
 impl ThreadedHandler for IrqHandler {
     /// Hard IRQ: drain the input FIFO into the ring, stamp, notify.
     fn handle(&self, _dev: &Device<Bound>) -> ThreadedIrqReturn {
@@ -234,58 +235,6 @@ impl ThreadedHandler for IrqHandler {
     }
 }
 
-/// Polling without an interrupt (snd-mpu401's `irq=-1`): an hrtimer that
-/// runs the IRQ handler's drain every [`POLL_NS`], and the render path's
-/// service with it. Runs in hard-IRQ context.
-#[pin_data]
-pub(crate) struct PollTimer {
-    #[pin]
-    timer: HrTimer<Self>,
-    handler: IrqHandler,
-}
-
-/// The polling period, nanoseconds: 1 ms, as snd-mpu401's timer at HZ=1000.
-/// An input FIFO of 16 bytes fills in 5 ms at 31250 baud.
-pub(crate) const POLL_NS: i64 = 1_000_000;
-
-impl_has_hr_timer! {
-    impl HasHrTimer<Self> for PollTimer {
-        mode: RelativeMode<Monotonic>, field: self.timer
-    }
-}
-
-impl PollTimer {
-    /// Starts polling with `handler`; the returned handle stops it when
-    /// dropped. `-ENOMEM` on allocation failure.
-    pub(crate) fn start(handler: IrqHandler) -> Result<ArcHrTimerHandle<Self>> {
-        let this = Arc::pin_init(
-            pin_init!(Self {
-                timer <- HrTimer::new(),
-                handler,
-            }),
-            GFP_KERNEL,
-        )?;
-        Ok(this.start(Delta::from_nanos(POLL_NS)))
-    }
-}
-
-impl HrTimerCallback for PollTimer {
-    type Pointer<'a> = Arc<Self>;
-
-    fn run(this: ArcBorrow<'_, Self>, mut ctx: HrTimerCallbackContext<'_, Self>) -> HrTimerRestart {
-        let (drained, overrun) = this.handler.drain();
-        if drained == 0 {
-            // Output may be waiting for room in the chip's FIFO.
-            this.handler.port.notify(Some(&this.handler.group));
-        }
-        if overrun {
-            pr_warn!("capture ring overrun: input bytes lost\n");
-        }
-        ctx.forward_now(Delta::from_nanos(POLL_NS));
-        HrTimerRestart::Restart
-    }
-}
-
 struct RenderState {
     queue: EventChain<KPool>,
     packer: Packer,
@@ -296,6 +245,7 @@ struct RenderState {
 #[pin_data]
 pub(crate) struct RenderStream {
     io: Arc<dyn Mpu401Io>,
+    poller: Arc<Poller>,
     #[pin]
     inner: SpinLockIrq<RenderState>,
     retry: Arc<ServiceTimer>,
@@ -353,7 +303,10 @@ impl Mxf for RenderStream {
     type Output = ();
 
     /// RUN writes; PAUSE and ACQUIRE hold; STOP discards to the allocator.
+    /// A polled chip is polled while the stream is not in STOP.
     fn set_state(&self, state: KsState) -> core::result::Result<(), DmusError> {
+        self.poller
+            .stream_state(Stream::Render, state != KsState::Stop);
         let discarded = {
             let mut st = self.inner.lock();
             st.state = state;
@@ -406,6 +359,7 @@ struct CaptureState {
 #[pin_data]
 pub(crate) struct CaptureStream {
     ring: Arc<CaptureRing>,
+    poller: Arc<Poller>,
     pool: KPool,
     #[pin]
     inner: SpinLockIrq<CaptureState>,
@@ -415,8 +369,11 @@ impl Mxf for CaptureStream {
     type Pool = KPool;
     type Output = Arc<CaptureSink>;
 
-    /// RUN and PAUSE deliver; STOP and ACQUIRE throw input away.
+    /// RUN and PAUSE deliver; STOP and ACQUIRE throw input away. A polled
+    /// chip is polled while the stream is not in STOP.
     fn set_state(&self, state: KsState) -> core::result::Result<(), DmusError> {
+        self.poller
+            .stream_state(Stream::Capture, state != KsState::Stop);
         let mut st = self.inner.lock();
         st.state = state;
         if state == KsState::Stop {
@@ -539,6 +496,7 @@ pub(crate) struct Mpu401Miniport {
     ring: Arc<CaptureRing>,
     group: Arc<KernelServiceGroup>,
     retry: Arc<ServiceTimer>,
+    poller: Arc<Poller>,
     byte_ns: u64,
 }
 
@@ -551,9 +509,16 @@ impl Mpu401Miniport {
             io,
             ring: CaptureRing::new()?,
             retry: ServiceTimer::new(group.clone())?,
+            poller: Poller::new()?,
             group,
             byte_ns,
         })
+    }
+
+    /// Polls the chip with `handler` while a stream is active: for a chip
+    /// without an interrupt. `-ENOMEM` on allocation failure.
+    pub(crate) fn poll_with(&self, handler: IrqHandler) -> Result {
+        self.poller.set_handler(handler)
     }
 
     /// The IRQ handler for this chip.
@@ -568,9 +533,15 @@ impl Mpu401Miniport {
         }
     }
 
+    /// Stops polling for good; teardown, before the card goes.
+    pub(crate) fn stop_polling(&self) {
+        self.poller.shutdown();
+    }
+
     /// Teardown, process context, after the IRQ or poll timer is gone: stops
     /// the retry timer, empties the group and waits for its tasklet.
     pub(crate) fn shutdown(&self) {
+        self.poller.shutdown();
         self.retry.shutdown();
         self.group.clear();
         self.group.kill();
@@ -609,6 +580,7 @@ impl MiniportDMus for Mpu401Miniport {
                 Arc::pin_init(
                     pin_init!(RenderStream {
                         io: self.io.clone(),
+                        poller: self.poller.clone(),
                         inner <- new_spinlock_irq!(
                             RenderState {
                                 queue: EventChain::new(allocator.clone()),
@@ -629,6 +601,7 @@ impl MiniportDMus for Mpu401Miniport {
                 Arc::pin_init(
                     pin_init!(CaptureStream {
                         ring: self.ring.clone(),
+                        poller: self.poller.clone(),
                         pool: allocator.clone(),
                         inner <- new_spinlock_irq!(
                             CaptureState {

@@ -6,5 +6,6 @@
 pub(crate) mod io;
 pub(crate) mod miniport;
 pub(crate) mod pci;
+pub(crate) mod poll;
 pub(crate) mod probe;
 pub(crate) mod regs;

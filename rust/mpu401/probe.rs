@@ -12,7 +12,7 @@
 //! resource: the driver polls.
 
 use super::io::PortIo;
-use super::miniport::{handshake, IrqHandler, Mpu401Miniport, Mpu401Stream, PollTimer};
+use super::miniport::{handshake, IrqHandler, Mpu401Miniport, Mpu401Stream};
 use super::regs::Mpu401Io;
 use crate::dmus::{DmusStreamType, MiniportDMus, Mxf, NewStream};
 use crate::glue;
@@ -27,10 +27,7 @@ use crate::port::{
 };
 use crate::virt::{debugfs::VirtDebugfs, VirtIo, VirtMpu401, VirtParams};
 use core::sync::atomic::{AtomicU32, Ordering};
-use kernel::{
-    device::Core, irq, platform, prelude::*, str::CString, sync::Arc,
-    time::hrtimer::ArcHrTimerHandle,
-};
+use kernel::{device::Core, irq, platform, prelude::*, str::CString, sync::Arc};
 
 /// The driver's and the devices' name (and the module's).
 pub(crate) const DRIVER_NAME: &CStr = c"snd_dmus_mpu401";
@@ -114,9 +111,8 @@ impl Drop for PlatformDevice {
 /// One bound MPU-401: its card, port, miniport and IRQ.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Mpu401Device {
-    /// The interrupt, or the poll timer when the device has none.
+    /// The interrupt; without one the miniport polls while a stream runs.
     irq: Option<Pin<KBox<irq::ThreadedRegistration<IrqHandler>>>>,
-    poll: Option<ArcHrTimerHandle<PollTimer>>,
     card: Option<Card>,
     port: Arc<Port>,
     miniport: Mpu401Miniport,
@@ -134,7 +130,7 @@ impl PinnedDrop for Mpu401Device {
         // card: `snd_card_free` waits until applications have closed it,
         // after which no rawmidi callback runs.
         drop(this.irq.take());
-        drop(this.poll.take());
+        this.miniport.stop_polling();
         // Blocked DMus callers return -ENODEV, so their files can close.
         this.port.disconnect();
         drop(this.card.take());
@@ -300,30 +296,31 @@ impl platform::Driver for Mpu401Driver {
                     Some((model, n)) => Some(VirtDebugfs::new(model, *n)?),
                     None => None,
                 };
-                // The interrupt when there is one, else polling.
-                let (irq, poll) = match irq_line {
-                    1.. => (
-                        Some(KBox::pin_init(
-                            pdev.request_threaded_irq_by_index(
-                                irq::Flags::TRIGGER_NONE,
-                                0,
-                                c"snd-dmus-mpu401",
-                                Ok::<_, Error>(handler),
-                            ),
-                            GFP_KERNEL,
-                        )?),
-                        None,
-                    ),
-                    0 => (None, Some(PollTimer::start(handler)?)),
+                // The interrupt when there is one, else polling while a
+                // stream runs.
+                let irq = match irq_line {
+                    1.. => Some(KBox::pin_init(
+                        pdev.request_threaded_irq_by_index(
+                            irq::Flags::TRIGGER_NONE,
+                            0,
+                            c"snd-dmus-mpu401",
+                            Ok::<_, Error>(handler),
+                        ),
+                        GFP_KERNEL,
+                    )?),
+                    0 => {
+                        miniport.poll_with(handler)?;
+                        None
+                    }
                 };
                 let shortname =
                     CString::try_from_fmt(fmt!("DMus MPU-401 {}", short.to_str().unwrap_or("?")))?;
                 let longname =
                     CString::try_from_fmt(fmt!("DMus {}", desc.to_str().unwrap_or("?")))?;
                 let rawmidi = CString::try_from_fmt(fmt!("DMus MPU-401 MIDI"))?;
-                Ok((irq, poll, debugfs, shortname, longname, rawmidi))
+                Ok((irq, debugfs, shortname, longname, rawmidi))
             };
-            let (irq, poll, debugfs, shortname, longname, rawmidi) =
+            let (irq, debugfs, shortname, longname, rawmidi) =
                 setup().inspect_err(|_| port.shutdown())?;
             port.dmus().set_name(&shortname);
             let ops: Arc<dyn RawmidiOps> = port.clone();
@@ -354,7 +351,6 @@ impl platform::Driver for Mpu401Driver {
             };
             Ok(try_pin_init!(Mpu401Device {
                 irq,
-                poll,
                 card: Some(make_card()?),
                 port,
                 miniport,

@@ -253,7 +253,19 @@ impl HwdepOps for Port {
     /// with nothing added on the wire).
     fn release(&self, slot: usize) {
         if self.dmus.close(slot) {
-            self.drop_timed(!self.render_pool.is_full());
+            let queued = !self.render_pool.is_full();
+            self.drop_timed(queued);
+            // The notes-off leave (a close waits at most 100 ms for them: a
+            // stuck chip must not hang it), then the render stream stops,
+            // as after a rawmidi close.
+            let mut waited = 0;
+            while queued && !self.render_pool.is_full() && waited < 100 {
+                fsleep(Delta::from_millis(1));
+                waited += 1;
+            }
+            if let Some(render) = self.render_stream() {
+                let _ = render.set_state(KsState::Stop);
+            }
         }
         let _ = self.capture_use(false);
     }

@@ -8,8 +8,8 @@
 //!   in `CLOCK_MONOTONIC` nanoseconds, and the byte in hex. The byte started
 //!   on the wire `byte_ns` earlier.
 //! - `counters`: bytes written, on the wire, read, input overruns, bytes
-//!   dropped while `TX_FULL`, commands, UART mode, bytes still in the TX FIFO,
-//!   the wire time of one byte (`byte_ns`).
+//!   dropped while `TX_FULL`, commands, status register reads, UART mode,
+//!   bytes still in the TX FIFO, the wire time of one byte (`byte_ns`).
 
 use super::{VirtMpu401, WIRE_LOG_LEN};
 use core::fmt;
@@ -50,6 +50,7 @@ impl Writer for CountersView {
         writeln!(f, "overruns: {}", c.overruns)?;
         writeln!(f, "dropped: {}", c.dropped)?;
         writeln!(f, "commands: {}", c.commands)?;
+        writeln!(f, "status_reads: {}", c.status_reads)?;
         writeln!(f, "uart: {}", u8::from(self.0.uart_mode()))?;
         writeln!(f, "tx_pending: {}", self.0.tx_pending())?;
         writeln!(f, "wire_log_len: {}", WIRE_LOG_LEN)?;

@@ -142,6 +142,8 @@ pub(crate) struct Counters {
     pub(crate) dropped: u64,
     /// Commands written.
     pub(crate) commands: u64,
+    /// Status register reads (a polling driver reads it every period).
+    pub(crate) status_reads: u64,
 }
 
 /// One byte on the wire: when it arrived (`CLOCK_MONOTONIC` ns, the master
@@ -383,7 +385,8 @@ impl Mpu401Io for VirtIo {
     }
 
     fn read_status(&self) -> u8 {
-        let state = self.0.state.lock();
+        let mut state = self.0.state.lock();
+        state.counters.status_reads += 1;
         let mut status = 0;
         if state.rx.is_empty() {
             status |= RX_EMPTY;
