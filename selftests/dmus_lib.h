@@ -7,6 +7,7 @@
 #ifndef DMUS_LIB_H
 #define DMUS_LIB_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -142,6 +144,53 @@ static inline bool file_contains(const char *path, const char *needle)
 		return false;
 	buf[n] = '\0';
 	return strstr(buf, needle) != NULL;
+}
+
+/*
+ * The debugfs directory of the newest virtual MPU-401, into @buf (debugfs is
+ * mounted first when it is not).
+ */
+static inline bool dmus_virt_debugfs(char *buf, size_t len)
+{
+	int tries, best = -1, n;
+
+	for (tries = 0; tries < 2 && best < 0; tries++) {
+		struct dirent *de;
+		DIR *d = opendir("/sys/kernel/debug");
+
+		if (d) {
+			while ((de = readdir(d)))
+				if (sscanf(de->d_name, "snd-dmus-mpu401-virt%d", &n) == 1 &&
+				    n > best)
+					best = n;
+			closedir(d);
+		}
+		if (best < 0)
+			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	}
+	if (best < 0)
+		return false;
+	snprintf(buf, len, "/sys/kernel/debug/snd-dmus-mpu401-virt%d", best);
+	return true;
+}
+
+/* The value of "@name: value" in the virtual MPU-401's counters file, or -1. */
+static inline long long dmus_virt_counter(const char *dir, const char *name)
+{
+	char path[400], line[128];
+	long long value = -1;
+	size_t len = strlen(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/counters", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':')
+			value = strtoll(line + len + 1, NULL, 10);
+	fclose(f);
+	return value;
 }
 
 #endif /* DMUS_LIB_H */

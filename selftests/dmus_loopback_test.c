@@ -217,24 +217,6 @@ TEST_F_TIMEOUT(virt, every_real_midi_file_comes_back_byte_exact, 600)
 	EXPECT_EQ(files, exact);
 }
 
-/* The debugfs directory of the (only) virtual MPU-401, in @buf. */
-static bool virt_debugfs(char *buf, size_t len)
-{
-	struct dirent *de;
-	DIR *d = opendir("/sys/kernel/debug");
-	bool found = false;
-
-	if (!d)
-		return false;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "snd-dmus-mpu401-virt", 20)) {
-			snprintf(buf, len, "/sys/kernel/debug/%s", de->d_name);
-			found = true;
-		}
-	closedir(d);
-	return found;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
@@ -275,7 +257,7 @@ TEST_F(wire, debugfs_shows_each_byte_and_the_counters)
 	char dir[300], path[320], line[128];
 	FILE *f;
 
-	ASSERT_TRUE(virt_debugfs(dir, sizeof(dir)));
+	ASSERT_TRUE(dmus_virt_debugfs(dir, sizeof(dir)));
 	ASSERT_EQ(n, loopback(self->card, msgs, n, out));
 	ASSERT_EQ(0, memcmp(msgs, out, n));
 
@@ -325,25 +307,6 @@ FIXTURE_TEARDOWN(params)
 	dmus_unload();
 }
 
-/* The value of counter @name in the virtual chip's debugfs directory @dir; -1 if absent. */
-static long long virt_counter_value(const char *dir, const char *name)
-{
-	char path[320], line[128];
-	long long v = -1;
-	size_t len = strlen(name);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/counters", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':')
-			v = atoll(line + len + 1);
-	fclose(f);
-	return v;
-}
-
 /*
  * A chip without an interrupt is polled only while one of its streams is
  * open, as snd-mpu401 does: the virtual chip counts its status reads.
@@ -359,26 +322,26 @@ TEST_F(params, polled_chip_is_read_only_while_a_stream_is_open)
 	ASSERT_EQ(0, dmus_load("virt=1 virt_irq=0 pnp=0,0,0,0,0,0,0,0"));
 	card = dmus_card();
 	ASSERT_LE(0, card);
-	ASSERT_TRUE(virt_debugfs(dir, sizeof(dir)));
-	a = virt_counter_value(dir, "status_reads");
+	ASSERT_TRUE(dmus_virt_debugfs(dir, sizeof(dir)));
+	a = dmus_virt_counter(dir, "status_reads");
 	ASSERT_LE(0, a);
 	usleep(200000);
-	b = virt_counter_value(dir, "status_reads");
+	b = dmus_virt_counter(dir, "status_reads");
 	EXPECT_EQ(a, b) TH_LOG("%lld status reads in 200 ms with nothing open", b - a);
 	for (i = 0; i < 3; i++) {
 		snprintf(dev, sizeof(dev), opens[i], card);
 		fd = open(dev, modes[i] | O_CLOEXEC);
 		ASSERT_LE(0, fd) TH_LOG("%s: %s", dev, strerror(errno));
-		a = virt_counter_value(dir, "status_reads");
+		a = dmus_virt_counter(dir, "status_reads");
 		usleep(200000);
-		b = virt_counter_value(dir, "status_reads");
+		b = dmus_virt_counter(dir, "status_reads");
 		/* 1 ms polls: about 200; TCG may lose many, never all. */
 		EXPECT_LT(a + 20, b) TH_LOG("%s open: %lld status reads in 200 ms", dev, b - a);
 		close(fd);
 		usleep(50000);
-		a = virt_counter_value(dir, "status_reads");
+		a = dmus_virt_counter(dir, "status_reads");
 		usleep(200000);
-		b = virt_counter_value(dir, "status_reads");
+		b = dmus_virt_counter(dir, "status_reads");
 		EXPECT_EQ(a, b) TH_LOG("%s closed: %lld status reads in 200 ms", dev, b - a);
 	}
 }

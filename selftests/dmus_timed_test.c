@@ -21,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -130,50 +129,6 @@ static bool find_dmus(int card, char *out, size_t len)
 	}
 	closedir(d);
 	return found;
-}
-
-/* The debugfs directory of the newest virtual MPU-401, into @buf. */
-static bool virt_debugfs(char *buf, size_t len)
-{
-	int tries, best = -1, n;
-
-	for (tries = 0; tries < 2 && best < 0; tries++) {
-		struct dirent *de;
-		DIR *d = opendir("/sys/kernel/debug");
-
-		if (d) {
-			while ((de = readdir(d)))
-				if (sscanf(de->d_name, "snd-dmus-mpu401-virt%d", &n) == 1 &&
-				    n > best)
-					best = n;
-			closedir(d);
-		}
-		if (best < 0)
-			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	}
-	if (best < 0)
-		return false;
-	snprintf(buf, len, "/sys/kernel/debug/snd-dmus-mpu401-virt%d", best);
-	return true;
-}
-
-/* The value of "@name: value" in the virtual MPU-401's counters file, or -1. */
-static long long virt_counter(const char *dir, const char *name)
-{
-	char path[400], line[128];
-	long long value = -1;
-	size_t len = strlen(name);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/counters", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':')
-			value = strtoll(line + len + 1, NULL, 10);
-	fclose(f);
-	return value;
 }
 
 /*
@@ -650,8 +605,8 @@ FIXTURE_SETUP(dmus)
 	ASSERT_LE(0, self->card);
 	snprintf(self->midi, sizeof(self->midi), "/dev/snd/midiC%dD0", self->card);
 	ASSERT_TRUE(find_dmus(self->card, self->dev, sizeof(self->dev)));
-	ASSERT_TRUE(virt_debugfs(self->dbg, sizeof(self->dbg)));
-	self->byte_ns = virt_counter(self->dbg, "byte_ns");
+	ASSERT_TRUE(dmus_virt_debugfs(self->dbg, sizeof(self->dbg)));
+	self->byte_ns = dmus_virt_counter(self->dbg, "byte_ns");
 	ASSERT_EQ(320000, self->byte_ns);
 	fd = open(self->dev, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);

@@ -411,19 +411,16 @@ impl DmusDev {
         self.wait.notify_all();
     }
 
-    /// Whether the file of `slot` has records to read (for `poll`).
-    pub(crate) fn readable(&self, slot: usize) -> bool {
+    /// For `poll`, read under one lock: `-ENODEV` once the card is gone,
+    /// `-EBADF` for a slot not open, else whether the file of `slot` has
+    /// records to read and whether it is the writer.
+    pub(crate) fn poll_state(&self, slot: usize) -> Result<(bool, bool)> {
         let st = self.state.lock();
-        st.files
-            .get(slot)
-            .copied()
-            .flatten()
-            .is_some_and(|f| st.head > f.cursor)
-    }
-
-    /// Whether the card is gone (for `poll`).
-    pub(crate) fn is_gone(&self) -> bool {
-        self.state.lock().gone
+        if st.gone {
+            return Err(ENODEV);
+        }
+        let file = st.files.get(slot).copied().flatten().ok_or(EBADF)?;
+        Ok((st.head > file.cursor, file.writer))
     }
 
     /// Registers `table` with the device's wait queue.

@@ -81,19 +81,24 @@ impl Fields<'_> {
 }
 
 impl Port {
+    /// Returns every queued event to the allocator: the sequencer's, and
+    /// (by STOP) what the render stream holds; a message cut short on the
+    /// wire is followed by full status bytes. Leaves the render stream in
+    /// STOP.
+    fn discard_timed(&self) {
+        let leftover = self.feed.lock().sequencer.drain_all();
+        drop(leftover);
+        if let Some(render) = self.render_stream() {
+            let _ = render.set_state(KsState::Stop);
+        }
+    }
+
     /// Discards what the writer queued, sends All Notes Off (control 123) on
     /// every channel it used (`notes_off`), and leaves the stream in RUN.
     pub(crate) fn drop_timed(&self, notes_off: bool) {
         let channels = self.dmus.take_channels();
-        let leftover = self.feed.lock().sequencer.drain_all();
-        drop(leftover);
-        if let Some(render) = self.render_stream() {
-            // STOP discards what the render stream holds (a message cut short
-            // on the wire is followed by full status bytes), RUN resumes.
-            let _ = render.set_state(KsState::Stop);
-            let _ = render.set_state(KsState::Run);
-        }
-        self.dmus.set_ks(KsState::Run);
+        self.discard_timed();
+        self.set_timed_state(KsState::Run);
         if notes_off {
             let now = self.clock.get_time();
             let mut feed = self.feed.lock();
@@ -111,29 +116,19 @@ impl Port {
         self.dmus.wake();
     }
 
+    /// Moves the timed stream, and the render stream with it, to `ks`.
     fn set_timed_state(&self, ks: KsState) {
-        let render = self.render_stream();
         self.dmus.set_ks(ks);
-        match ks {
-            KsState::Run => {
-                if let Some(render) = &render {
-                    let _ = render.set_state(KsState::Run);
-                }
-                self.notify(None);
-            }
-            KsState::Pause | KsState::Acquire => {
-                if let Some(render) = &render {
-                    let _ = render.set_state(ks);
-                }
-            }
-            KsState::Stop => {
-                let leftover = self.feed.lock().sequencer.drain_all();
-                drop(leftover);
-                if let Some(render) = &render {
-                    let _ = render.set_state(KsState::Stop);
-                }
-                self.dmus.wake();
-            }
+        if ks == KsState::Stop {
+            self.discard_timed();
+            self.dmus.wake();
+            return;
+        }
+        if let Some(render) = self.render_stream() {
+            let _ = render.set_state(ks);
+        }
+        if ks == KsState::Run {
+            self.notify(None);
         }
     }
 
@@ -317,17 +312,16 @@ impl HwdepOps for Port {
 
     fn poll(&self, slot: usize, file: &File, table: &PollTable<'_>) -> u32 {
         self.dmus.register_poll(file, table);
-        if self.dmus.is_gone() {
-            return POLLERR | POLLHUP;
-        }
-        let Ok(state) = self.dmus.file(slot) else {
-            return POLLERR;
+        let (readable, writer) = match self.dmus.poll_state(slot) {
+            Ok(state) => state,
+            Err(e) if e == ENODEV => return POLLERR | POLLHUP,
+            Err(_) => return POLLERR,
         };
         let mut mask = 0;
-        if self.dmus.readable(slot) {
+        if readable {
             mask |= POLLIN | POLLRDNORM;
         }
-        if state.writer && self.queue_room() >= self.queue_size() / POLL_ROOM_DIVISOR {
+        if writer && self.queue_room() >= self.queue_size() / POLL_ROOM_DIVISOR {
             mask |= POLLOUT | POLLWRNORM;
         }
         mask
