@@ -4,6 +4,11 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+# Where the selftests are built, and make arguments that narrow the
+# collection to some of them (scripts/selftest.sh sets both).
+SELFTESTS_OUT=${SELFTESTS_OUT:-$DMUS_CACHE/selftests}
+SELFTESTS_ONLY=()
+
 # Sets KBUILD and builds everything the VM needs.
 build_all() {
 	phase setup bash "$TOP/scripts/setup.sh"
@@ -12,14 +17,33 @@ build_all() {
 	phase module make -C "$TOP" --no-print-directory KDIR="$KBUILD" modules
 	phase tools cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" \
 		-p midicmp -p dmustools
-	mkdir -p "$DMUS_CACHE/selftests"
+	mkdir -p "$SELFTESTS_OUT"
 	phase selftests-build make -C "$TOP/selftests" --no-print-directory -s \
-		KSRC="$DMUS_CACHE/src/linux" KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests"
+		KSRC="$DMUS_CACHE/src/linux" KBUILD="$KBUILD" OUTPUT="$SELFTESTS_OUT" "${SELFTESTS_ONLY[@]}"
 	phase acpi-table acpi_table
+}
+
+# Builds the debug flavour of the kernel (scripts/kernel.sh) and the module
+# against it, in a copy of the module's sources under the cache (Kbuild builds
+# an external module in one place per source tree). Sets KBUILD_DEBUG and
+# MODULE_DEBUG (the .ko).
+build_debug() {
+	KBUILD_DEBUG=$(DMUS_FLAVOUR=debug bash "$TOP/scripts/kernel.sh")
+	log "debug kernel: $(cat "$KBUILD_DEBUG/kernelrelease") ($KBUILD_DEBUG)"
+	# One copy per checkout (worktrees build side by side).
+	local src
+	src=$DMUS_CACHE/module-debug/$(printf %s "$TOP" | sha256sum | cut -c1-8)
+	mkdir -p "$src"
+	rsync -a --delete --exclude target --exclude tools --exclude host --exclude fuzz \
+		--exclude '*.o' --exclude '*.cmd' --exclude '*.ko' --exclude '*.mod*' \
+		"$TOP/Kbuild" "$TOP/rust" "$src/"
+	phase module-debug make -C "$KBUILD_DEBUG" M="$src" LLVM="$LLVM_SUFFIX" -s modules
+	MODULE_DEBUG=$src/snd-dmus-mpu401.ko
 }
 
 # The test VM's ACPI table: a PNPB006 MPU-401 for the PnP probe.
 acpi_table() {
+	mkdir -p "$DMUS_CACHE/selftests"
 	iasl -p "$DMUS_CACHE/selftests/dmus_pnp" "$TOP/selftests/dmus_pnp.asl" >"$DMUS_CACHE/selftests/iasl.log" ||
 		{ cat "$DMUS_CACHE/selftests/iasl.log"; false; }
 }
@@ -28,20 +52,23 @@ acpi_table() {
 # PCI device with an I/O BAR and no MPU-401 behind it (for the PCI probe).
 TEST_VM_DEVICES="-acpitable file=$DMUS_CACHE/selftests/dmus_pnp.aml -device pci-testdev"
 
-# Fills staging directory $1 (the guest's /opt/dmus) with the module, the
-# selftests, the tools (midicmp, dmusplay, dmusrec) and the MIDI files.
+# Fills staging directory $1 (the guest's /opt/dmus) with the module ($2, by
+# default the one built against the fast kernel), the selftests, the tools
+# (midicmp, dmusplay, dmusrec) and the MIDI files.
 stage_guest() {
-	local stage=$1
+	local stage=$1 module=${2:-$TOP/snd-dmus-mpu401.ko}
 	mkdir -p "$stage/midi"
-	cp "$TOP/snd-dmus-mpu401.ko" "$stage/"
+	cp "$module" "$stage/snd-dmus-mpu401.ko"
 	make -C "$TOP/selftests" --no-print-directory -s KSRC="$DMUS_CACHE/src/linux" \
-		KBUILD="$KBUILD" OUTPUT="$DMUS_CACHE/selftests" INSTALL_PATH="$stage/selftests" install_collection
+		KBUILD="$KBUILD" OUTPUT="$SELFTESTS_OUT" INSTALL_PATH="$stage/selftests" "${SELFTESTS_ONLY[@]}" \
+		install_collection
 	local tool
 	for tool in midicmp dmusplay dmusrec; do
 		install -m 0755 "$TOP/rust/target/release/$tool" "$stage/$tool"
 	done
 	install -m 0755 "$TOP/selftests/dmus_dmusplay.sh" "$stage/dmus_dmusplay.sh"
 	install -m 0755 "$TOP/scripts/guest-compare.sh" "$stage/guest-compare.sh"
+	install -m 0755 "$TOP/scripts/guest-tests.sh" "$stage/guest-tests.sh"
 	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
 	cp /usr/share/games/openttd/baseset/openmsx/*.mid /usr/share/doc/csound-doc/html/examples/*.mid \
 		"$stage/midi/"

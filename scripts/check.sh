@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Every test (`make check`): style checks (rustfmt, clippy), the host crates'
-# cargo tests, then the kselftests inside the VM. Prints one closing line "N passed, N failed"
+# cargo tests, then the kselftests inside a VM of the debug kernel (KASAN,
+# lockdep, kmemleak, UBSAN; both kernel flavours are built), ending with a
+# kmemleak scan and a scan of the kernel log (dmus_reports). Prints one closing line "N passed, N failed"
 # counting tests (not phases) and exits non-zero on any failure.
 
 . "$(dirname "$0")/build.sh"
 
 start=$SECONDS
 build_all
+build_debug
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
@@ -45,13 +48,13 @@ phase host-tests cargo test --manifest-path "$TOP/rust/Cargo.toml" --workspace \
 	2>&1 | tee "$logs/host.log"
 host_rc=${PIPESTATUS[0]}
 
-# kselftests in the VM, through the kernel's kselftest runner.
+# kselftests in a VM of the debug kernel (2 CPUs), through the kernel's
+# kselftest runner, then the kmemleak and kernel-log scan.
 stage=$logs/stage
-stage_guest "$stage"
-cat >"$stage/run.sh" <<'GUEST'
-cd /opt/dmus/selftests && ./run_kselftest.sh
-GUEST
-DMUS_QEMU_ARGS="$TEST_VM_DEVICES" phase vm-tests bash "$TOP/scripts/vm.sh" "$stage" 1800 2>&1 | tee "$logs/vm.log"
+stage_guest "$stage" "$MODULE_DEBUG"
+echo 'sh /opt/dmus/guest-tests.sh' >"$stage/run.sh"
+DMUS_FLAVOUR=debug DMUS_QEMU_ARGS="$TEST_VM_DEVICES" phase vm-tests \
+	bash "$TOP/scripts/vm.sh" "$stage" 3600 2>&1 | tee "$logs/vm.log"
 vm_rc=${PIPESTATUS[0]}
 set -e
 

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,73 @@ static inline long long dmus_virt_counter(const char *dir, const char *name)
 			value = strtoll(line + len + 1, NULL, 10);
 	fclose(f);
 	return value;
+}
+
+/* A counter of /proc/asound/cardN/midi0 ("Tx bytes" or "Rx bytes"). */
+static inline long midi_counter(int card, const char *name)
+{
+	char path[64], line[128];
+	long value = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/asound/card%d/midi0", card);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, name);
+
+		if (p && (p = strchr(p, ':')))
+			value = strtol(p + 1, NULL, 10);
+	}
+	fclose(f);
+	return value;
+}
+
+/*
+ * Writes @len bytes to the rawmidi node of @card and reads what comes back,
+ * at once (the ALSA buffers are smaller than a large SysEx), into @out,
+ * with at most 2 KiB in flight.
+ * Returns the number of bytes read; stops after 10 s without progress.
+ */
+static inline size_t loopback(int card, const unsigned char *data, size_t len, unsigned char *out)
+{
+	char path[64];
+	size_t sent = 0, got = 0;
+	int idle = 0, fd;
+
+	snprintf(path, sizeof(path), "/dev/snd/midiC%dD0", card);
+	fd = open(path, O_RDWR | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	while (got < len && idle < 1000) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		/*
+		 * A cable has no flow control: keep at most half of ALSA's input
+		 * buffer (4 KiB) in flight, or the reader's side overruns.
+		 */
+		if (sent < len && sent - got < 2048)
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, 10) <= 0) {
+			idle++;
+			continue;
+		}
+		idle = 0;
+		if (pfd.revents & POLLOUT) {
+			n = write(fd, data + sent, len - sent > 256 ? 256 : len - sent);
+			if (n > 0)
+				sent += n;
+		}
+		if (pfd.revents & POLLIN) {
+			n = read(fd, out + got, len - got);
+			if (n > 0)
+				got += n;
+		}
+	}
+	close(fd);
+	return got;
 }
 
 #endif /* DMUS_LIB_H */

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The end of every test VM: unloads snd-dmus-mpu401 if it is still loaded,
+ * then
+ *  - kmemleak_clean: a kmemleak scan (twice, after the objects are old enough
+ *    to be reported) finds no unreferenced object (skipped on a kernel
+ *    without kmemleak);
+ *  - no_kernel_reports: the kernel log since boot (/dev/kmsg, which a test's
+ *    syslog "clear" does not empty) holds no BUG, WARNING, Oops, KASAN,
+ *    UBSAN, KFENCE, lockdep, "scheduling while atomic", hung task, kmemleak
+ *    or debug-objects report. Each report found is printed.
+ *
+ * Not run by the kselftest runner (it must come after every test): the test
+ * VM's run.sh calls it. "dmus_reports --baseline" at the start of a VM marks
+ * what kmemleak already reports (boot-time objects) as seen.
+ */
+#include "dmus_lib.h"
+#include "kselftest_harness.h"
+
+#define KMEMLEAK "/sys/kernel/debug/kmemleak"
+
+static const char *const report_markers[] = {
+	"BUG:",
+	"WARNING:",
+	"Oops",
+	"KASAN",
+	"UBSAN",
+	"KFENCE",
+	"possible circular locking",
+	"possible recursive locking",
+	"inconsistent lock state",
+	"suspicious RCU usage",
+	"lockdep",
+	"scheduling while atomic",
+	"blocked for more than",
+	"suspected memory leak",
+	"ODEBUG",
+	"Kernel panic",
+	"rust_panic",
+	"general protection fault",
+};
+
+static int kmemleak_cmd(const char *cmd)
+{
+	int fd = open(KMEMLEAK, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, cmd, strlen(cmd));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+FIXTURE(reports) {};
+
+FIXTURE_SETUP(reports)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (dmus_loaded())
+		dmus_unload();
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+}
+
+FIXTURE_TEARDOWN(reports) {}
+
+TEST_F(reports, kmemleak_clean)
+{
+	static char buf[1 << 20];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (access(KMEMLEAK, F_OK))
+		SKIP(return, "this kernel has no kmemleak");
+	/* kmemleak reports objects older than 5 s, after two scans. */
+	sleep(6);
+	ASSERT_EQ(0, kmemleak_cmd("scan"));
+	ASSERT_EQ(0, kmemleak_cmd("scan"));
+	fd = open(KMEMLEAK, O_RDONLY);
+	ASSERT_LE(0, fd);
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	if (len)
+		fprintf(stderr, "%s", buf);
+	EXPECT_EQ(NULL, strstr(buf, "unreferenced object"));
+}
+
+TEST_F(reports, no_kernel_reports)
+{
+	static char rec[8192];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	int found = 0, records = 0;
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	/* One record per read; EAGAIN at the end; EPIPE when one was overwritten. */
+	for (;;) {
+		size_t i;
+		char *text;
+
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE) {
+			fprintf(stderr, "# the kernel log wrapped: records were lost\n");
+			continue;
+		}
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		records++;
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		for (i = 0; i < ARRAY_SIZE(report_markers); i++) {
+			if (strstr(text, report_markers[i])) {
+				fprintf(stderr, "# kernel report: %s", text);
+				found++;
+				break;
+			}
+		}
+	}
+	close(fd);
+	fprintf(stderr, "# %d kernel log records read, %d reports\n", records, found);
+	EXPECT_LT(0, records);
+	EXPECT_EQ(0, found);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--baseline")) {
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+		if (!access(KMEMLEAK, F_OK)) {
+			kmemleak_cmd("scan");
+			kmemleak_cmd("clear");
+		}
+		return 0;
+	}
+	return test_harness_run(argc, argv);
+}
