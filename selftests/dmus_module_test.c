@@ -43,7 +43,7 @@ TEST_F(module, second_load_is_refused)
 	ASSERT_EQ(0, dmus_unload());
 }
 
-TEST_F(module, load_unload_loop)
+TEST_F_TIMEOUT(module, load_unload_loop, 600)
 {
 	int i;
 

@@ -28,9 +28,10 @@ use crate::port::{
     timer::ServiceTimer,
     CaptureSink, Port, PortService, RenderOutput, CHANNEL_GROUP,
 };
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{
     device::{Bound, Device},
+    sync::aref::ARef,
     irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn},
     prelude::*,
     sync::Arc,
@@ -43,6 +44,11 @@ const ACK_TIMEOUT_US: u32 = 50_000;
 const IRQ_DRAIN_MAX: usize = 256;
 /// Capture ring size, bytes.
 const CAPTURE_RING: usize = 1024;
+/// How long `TX_FULL` may stay set before the output is declared stuck,
+/// nanoseconds (a working chip clears it within a byte's wire time, 320 us).
+pub(crate) const STUCK_NS: i64 = 500_000_000;
+/// While the output is stuck, how often the chip is asked again, nanoseconds.
+const STUCK_RETRY_NS: u64 = 100_000_000;
 
 /// Why the handshake failed, with what the chip showed.
 pub(crate) struct HandshakeError {
@@ -121,6 +127,7 @@ struct Ring {
 pub(crate) struct CaptureRing {
     #[pin]
     ring: SpinLockIrq<Ring>,
+    /// Input bytes lost because the ring was full.
     overruns: AtomicU64,
 }
 
@@ -172,18 +179,19 @@ pub(crate) struct IrqHandler {
 impl IrqHandler {
     /// Drains the chip's input FIFO into the ring, each byte stamped, and
     /// notifies the port. Hard IRQ context (the IRQ, or the poll timer).
-    /// Returns how many bytes were read and whether the ring overflowed.
+    /// Returns how many bytes were read and whether the ring overflowed
+    /// (the bytes it had no room for are counted in its `overruns`).
     pub(super) fn drain(&self) -> (usize, bool) {
         let now = self.clock.get_time();
         let mut drained = 0;
-        let mut overrun = false;
+        let mut lost = 0u64;
         {
             let mut ring = self.ring.ring.lock();
             while drained < IRQ_DRAIN_MAX && self.io.read_status() & RX_EMPTY == 0 {
                 let byte = self.io.read_data();
                 drained += 1;
                 if ring.len == CAPTURE_RING {
-                    overrun = true;
+                    lost += 1;
                     continue;
                 }
                 let tail = (ring.head + ring.len) % CAPTURE_RING;
@@ -196,10 +204,10 @@ impl IrqHandler {
         if drained > 0 {
             self.port.notify(Some(&self.group));
         }
-        if overrun {
-            self.ring.overruns.fetch_add(1, Ordering::Relaxed);
+        if lost > 0 {
+            self.ring.overruns.fetch_add(lost, Ordering::Relaxed);
         }
-        (drained, overrun)
+        (drained, lost > 0)
     }
 }
 
@@ -228,7 +236,8 @@ impl ThreadedHandler for IrqHandler {
         if total > reported {
             dev_warn!(
                 dev,
-                "capture ring overrun: input bytes lost ({total} times)\n"
+                "capture ring overrun: {} input bytes lost ({total} since load)\n",
+                total - reported
             );
         }
         IrqReturn::Handled
@@ -239,9 +248,18 @@ struct RenderState {
     queue: EventChain<KPool>,
     packer: Packer,
     state: KsState,
+    /// When `TX_FULL` was first seen set without a byte taken since
+    /// (`CLOCK_MONOTONIC` ns).
+    full_since: Option<i64>,
 }
 
 /// The render stream: events to the chip's data port.
+///
+/// A chip whose `TX_FULL` stays set for [`STUCK_NS`] (gone, or stuck) makes
+/// the output *stuck*: what is queued and what comes later is discarded
+/// (counted, one `dev_err`) instead of waiting forever, so that writers and
+/// drains end; the chip is asked again every 100 ms, and output resumes
+/// (`dev_info`) when it takes bytes.
 #[pin_data]
 pub(crate) struct RenderStream {
     io: Arc<dyn Mpu401Io>,
@@ -250,15 +268,63 @@ pub(crate) struct RenderStream {
     inner: SpinLockIrq<RenderState>,
     retry: Arc<ServiceTimer>,
     retry_ns: u64,
+    dev: ARef<Device>,
     /// Bytes written to the data port.
     pub(crate) written: AtomicU64,
+    /// Whether the output is stuck now.
+    stuck: AtomicBool,
+    /// Events discarded because the output was stuck, since creation.
+    discarded: AtomicU64,
 }
 
 impl RenderStream {
+    /// Whether the chip takes a byte now; tracks how long it has not, and
+    /// declares the output stuck (or no longer stuck).
+    fn chip_ready(&self, full_since: &mut Option<i64>) -> bool {
+        let now = KernelClock::now_ns();
+        if self.io.read_status() & TX_FULL == 0 {
+            *full_since = None;
+            if self.stuck.swap(false, Ordering::Relaxed) {
+                dev_info!(
+                    self.dev,
+                    "output resumed: the MPU-401 takes bytes again ({} events discarded since load)\n",
+                    self.discarded.load(Ordering::Relaxed)
+                );
+            }
+            return true;
+        }
+        let since = *full_since.get_or_insert(now);
+        if now - since >= STUCK_NS && !self.stuck.swap(true, Ordering::Relaxed) {
+            dev_err!(
+                self.dev,
+                "output stuck: TX_FULL set for {} ms; discarding output until the MPU-401 takes bytes again\n",
+                STUCK_NS / 1_000_000
+            );
+        }
+        false
+    }
+
+    /// Returns every queued event to the pool, counted as discarded.
+    fn discard_queued(&self, st: &mut RenderState) {
+        st.packer.abort_event();
+        let pool = st.queue.pool().clone();
+        let old = core::mem::replace(&mut st.queue, EventChain::new(pool));
+        let n = old.iter().count() as u64;
+        self.discarded.fetch_add(n, Ordering::Relaxed);
+        drop(old);
+    }
+
     /// Writes queued events while the chip takes bytes; arms the retry timer
     /// when `TX_FULL` is set. A fully written event goes back to the pool.
+    /// While the output is stuck, discards instead and asks the chip again
+    /// every [`STUCK_RETRY_NS`].
     fn write_queued(&self, st: &mut RenderState) {
         if st.state != KsState::Run {
+            return;
+        }
+        if self.stuck.load(Ordering::Relaxed) && !self.chip_ready(&mut st.full_since) {
+            self.discard_queued(st);
+            self.retry.arm(STUCK_RETRY_NS);
             return;
         }
         while let Some(event) = st.queue.front() {
@@ -272,8 +338,13 @@ impl RenderStream {
                 continue;
             }
             loop {
-                if self.io.read_status() & TX_FULL != 0 {
-                    self.retry.arm(self.retry_ns);
+                if !self.chip_ready(&mut st.full_since) {
+                    if self.stuck.load(Ordering::Relaxed) {
+                        self.discard_queued(st);
+                        self.retry.arm(STUCK_RETRY_NS);
+                    } else {
+                        self.retry.arm(self.retry_ns);
+                    }
                     return;
                 }
                 let mut byte = [0u8; 1];
@@ -295,6 +366,14 @@ impl RenderOutput for RenderStream {
     /// The chip's own answer (only the virtual MPU-401 has one).
     fn output_idle(&self) -> Option<bool> {
         self.io.tx_idle()
+    }
+
+    fn output_stuck(&self) -> bool {
+        self.stuck.load(Ordering::Relaxed)
+    }
+
+    fn output_discarded(&self) -> u64 {
+        self.discarded.load(Ordering::Relaxed)
     }
 }
 
@@ -492,6 +571,7 @@ impl Mxf for Mpu401Stream {
 
 /// The MPU-401 UART miniport of one chip.
 pub(crate) struct Mpu401Miniport {
+    dev: ARef<Device>,
     io: Arc<dyn Mpu401Io>,
     ring: Arc<CaptureRing>,
     group: Arc<KernelServiceGroup>,
@@ -501,11 +581,13 @@ pub(crate) struct Mpu401Miniport {
 }
 
 impl Mpu401Miniport {
-    /// A miniport over `io`; `byte_ns` is the wire time of one byte, the
-    /// render retry period. `-ENOMEM` on allocation failure.
-    pub(crate) fn new(io: Arc<dyn Mpu401Io>, byte_ns: u64) -> Result<Self> {
+    /// A miniport over `io` of device `dev` (its messages name it);
+    /// `byte_ns` is the wire time of one byte, the render retry period.
+    /// `-ENOMEM` on allocation failure.
+    pub(crate) fn new(dev: ARef<Device>, io: Arc<dyn Mpu401Io>, byte_ns: u64) -> Result<Self> {
         let group = KernelServiceGroup::new()?;
         Ok(Self {
+            dev,
             io,
             ring: CaptureRing::new()?,
             retry: ServiceTimer::new(group.clone())?,
@@ -586,12 +668,16 @@ impl MiniportDMus for Mpu401Miniport {
                                 queue: EventChain::new(allocator.clone()),
                                 packer: Packer::new(RunningStatus::Preserve),
                                 state: KsState::Stop,
+                                full_since: None,
                             },
                             c"dmus_render_stream"
                         ),
                         retry: self.retry.clone(),
                         retry_ns: self.byte_ns.max(100_000),
+                        dev: self.dev.clone(),
                         written: AtomicU64::new(0),
+                        stuck: AtomicBool::new(false),
+                        discarded: AtomicU64::new(0),
                     }),
                     GFP_KERNEL,
                 )

@@ -255,7 +255,7 @@ impl platform::Driver for Mpu401Driver {
                 CaptureSink::new(dmus)?,
                 drain_tail_ns,
             )?;
-            let miniport = Mpu401Miniport::new(io, byte_ns)?;
+            let miniport = Mpu401Miniport::new(dev.into(), io, byte_ns)?;
             let wire = |e| {
                 port.shutdown();
                 miniport.shutdown();

@@ -80,6 +80,19 @@ pub(crate) trait RenderOutput: Mxf<Pool = KPool, Output = ()> + Send + Sync {
     fn output_idle(&self) -> Option<bool> {
         None
     }
+
+    /// Whether the device has stopped taking output, and what the stream
+    /// is given is being discarded (timed writes and drains then fail with
+    /// `-EIO`).
+    fn output_stuck(&self) -> bool {
+        false
+    }
+
+    /// Events discarded because the device was stuck, since the stream was
+    /// created.
+    fn output_discarded(&self) -> u64 {
+        0
+    }
 }
 /// A capture stream as the port sees it.
 pub(crate) type CaptureMxf = dyn Mxf<Pool = KPool, Output = Arc<CaptureSink>> + Send + Sync;

@@ -133,6 +133,8 @@ impl Port {
     }
 
     fn drain_timed(&self, slot: usize) -> Result {
+        let render = self.render_stream();
+        let discarded = render.as_ref().map_or(0, |r| r.output_discarded());
         self.notify(None);
         // A drain blocks on any file: O_NONBLOCK is fixed at open, and there
         // is no poll event for "drained".
@@ -147,11 +149,15 @@ impl Port {
             Ok(false)
         })?;
         drop(empty);
+        // Events were thrown away for a stuck chip: the drain did not play
+        // them.
+        if render.as_ref().map_or(0, |r| r.output_discarded()) != discarded {
+            return Err(EIO);
+        }
         // Every event is written to the chip; its output FIFO empties last.
         // A chip that can tell is asked (for at most four FIFOs' worth of
         // wire time, and at least 100 ms); else the FIFO's wire time is
         // waited for.
-        let render = self.render_stream();
         if render.as_ref().and_then(|r| r.output_idle()).is_none() {
             fsleep(Delta::from_nanos(self.drain_tail_ns));
             return Ok(());
@@ -272,7 +278,8 @@ impl HwdepOps for Port {
     /// Checks the whole write, waits for room, queues every event; see the
     /// module documentation. Errors: `-EBADF` (not the writer), `-EINVAL`
     /// (malformed, larger than [`WRITE_MAX`] or than the queue), `-EBADFD`
-    /// (in STOP), `-EAGAIN`, `-ERESTARTSYS`, `-ENODEV`, `-EFAULT`.
+    /// (in STOP), `-EAGAIN`, `-ERESTARTSYS`, `-ENODEV`, `-EFAULT`, `-EIO`
+    /// (the chip is stuck: nothing is queued).
     fn write(&self, slot: usize, input: UserSliceReader) -> Result<usize> {
         if !self.dmus.file(slot)?.writer {
             return Err(EBADF);
@@ -295,6 +302,9 @@ impl HwdepOps for Port {
             Ok(self.queue_room() >= plan.events && pool.free_buffers() >= plan.pool_buffers)
         })?;
         drop(room);
+        if self.render_stream().is_some_and(|r| r.output_stuck()) {
+            return Err(EIO);
+        }
         // This file is the one writer: the room found stays free.
         let now = self.clock.get_time();
         let mut late = 0u64;

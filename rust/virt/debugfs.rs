@@ -8,17 +8,35 @@
 //!   in `CLOCK_MONOTONIC` nanoseconds, and the byte in hex. The byte started
 //!   on the wire `byte_ns` earlier.
 //! - `counters`: bytes written, on the wire, read, input overruns, bytes
-//!   dropped while `TX_FULL`, commands, status register reads, UART mode,
-//!   bytes still in the TX FIFO, the wire time of one byte (`byte_ns`).
+//!   dropped while `TX_FULL`, commands, status register reads, the fault
+//!   counters (bytes lost on the wire, interrupts lost, spurious interrupts,
+//!   bytes injected, writes lost while vanished), UART mode, bytes still in
+//!   the TX FIFO, the wire time of one byte (`byte_ns`).
+//! - `fault` (read-write): the faults in force, one per line. Writing one
+//!   command sets them: `none` (clears all), `vanish` (every register reads
+//!   0xFF, writes are lost), `tx_stuck` (`TX_FULL` stays set), `irq_lose N`
+//!   (the next N interrupts are not raised), `wire_drop N` (the next N bytes
+//!   on the wire are lost), `irq_storm N` (raises the interrupt N times now,
+//!   with no new input). Anything else is `-EINVAL`.
+//! - `input` (write-only): the bytes of one write (at most 64 KiB) arrive at
+//!   IN at once, as a burst from a sender outside the cable that is faster
+//!   than the driver reads: what the input FIFO has no room for is counted
+//!   as overruns; one interrupt follows.
 
-use super::{VirtMpu401, WIRE_LOG_LEN};
+use super::{Faults, VirtMpu401, WIRE_LOG_LEN};
 use core::fmt;
 use kernel::{
-    debugfs::{Dir, File, Writer},
+    debugfs::{Dir, File, Reader, Writer},
     prelude::*,
     str::CString,
     sync::Arc,
+    uaccess::UserSliceReader,
 };
+
+/// The longest `fault` command, bytes.
+const FAULT_CMD_MAX: usize = 64;
+/// The most bytes one write to `input` takes (`-EINVAL` beyond).
+const INPUT_MAX: usize = 65536;
 
 /// The `wire` file.
 pub(crate) struct WireView(Arc<VirtMpu401>);
@@ -51,10 +69,80 @@ impl Writer for CountersView {
         writeln!(f, "dropped: {}", c.dropped)?;
         writeln!(f, "commands: {}", c.commands)?;
         writeln!(f, "status_reads: {}", c.status_reads)?;
+        writeln!(f, "wire_dropped: {}", c.wire_dropped)?;
+        writeln!(f, "irqs_lost: {}", c.irqs_lost)?;
+        writeln!(f, "irqs_spurious: {}", c.irqs_spurious)?;
+        writeln!(f, "injected: {}", c.injected)?;
+        writeln!(f, "writes_lost: {}", c.writes_lost)?;
         writeln!(f, "uart: {}", u8::from(self.0.uart_mode()))?;
         writeln!(f, "tx_pending: {}", self.0.tx_pending())?;
         writeln!(f, "wire_log_len: {}", WIRE_LOG_LEN)?;
         writeln!(f, "byte_ns: {}", self.0.byte_ns())
+    }
+}
+
+/// The `fault` file.
+pub(crate) struct FaultControl(Arc<VirtMpu401>);
+
+impl Writer for FaultControl {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let faults = self.0.faults();
+        writeln!(f, "vanish: {}", u8::from(faults.vanished))?;
+        writeln!(f, "tx_stuck: {}", u8::from(faults.tx_stuck))?;
+        writeln!(f, "irq_lose: {}", faults.irq_lose)?;
+        writeln!(f, "wire_drop: {}", faults.wire_drop)
+    }
+}
+
+impl Reader for FaultControl {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0u8; FAULT_CMD_MAX];
+        let n = reader.len();
+        if n > buf.len() {
+            return Err(EINVAL);
+        }
+        reader.read_slice(&mut buf[..n])?;
+        let text = core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?;
+        let mut words = text.split_whitespace();
+        let cmd = words.next().ok_or(EINVAL)?;
+        let count = match words.next() {
+            Some(w) => Some(w.parse::<u32>().map_err(|_| EINVAL)?),
+            None => None,
+        };
+        if words.next().is_some() {
+            return Err(EINVAL);
+        }
+        let mut faults = self.0.faults();
+        match (cmd, count) {
+            ("none", None) => faults = Faults::default(),
+            ("vanish", None) => faults.vanished = true,
+            ("tx_stuck", None) => faults.tx_stuck = true,
+            ("irq_lose", Some(n)) => faults.irq_lose = n,
+            ("wire_drop", Some(n)) => faults.wire_drop = n,
+            ("irq_storm", Some(n)) => {
+                self.0.irq_storm(n);
+                return Ok(());
+            }
+            _ => return Err(EINVAL),
+        }
+        self.0.set_faults(faults);
+        Ok(())
+    }
+}
+
+/// The `input` file.
+pub(crate) struct InputInjector(Arc<VirtMpu401>);
+
+impl Reader for InputInjector {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        if reader.len() > INPUT_MAX {
+            return Err(EINVAL);
+        }
+        let mut buf = KVVec::new();
+        buf.resize(reader.len(), 0, GFP_KERNEL)?;
+        reader.read_slice(&mut buf)?;
+        self.0.inject(&buf);
+        Ok(())
     }
 }
 
@@ -65,6 +153,10 @@ pub(crate) struct VirtDebugfs {
     _wire: File<WireView>,
     #[pin]
     _counters: File<CountersView>,
+    #[pin]
+    _fault: File<FaultControl>,
+    #[pin]
+    _input: File<InputInjector>,
     _dir: Dir,
 }
 
@@ -77,6 +169,8 @@ impl VirtDebugfs {
             try_pin_init!(Self {
                 _wire <- dir.read_only_file(c"wire", WireView(model.clone())),
                 _counters <- dir.read_only_file(c"counters", CountersView(model.clone())),
+                _fault <- dir.read_write_file(c"fault", FaultControl(model.clone())),
+                _input <- dir.write_only_file(c"input", InputInjector(model.clone())),
                 _dir: dir,
             }? Error),
             GFP_KERNEL,

@@ -20,6 +20,10 @@
 //! - The wire: each TX byte takes `byte_ns` (320 us: 10 bits at 31250 baud)
 //!   on an hrtimer, then lands in the input FIFO (an overrun when it is full)
 //!   and raises the interrupt. `byte_ns == 0` delivers at once.
+//! - Faults ([`Faults`], set through debugfs, each counted): a chip that
+//!   vanishes (every read 0xFF, writes lost), `TX_FULL` stuck on, interrupts
+//!   lost or raised with nothing waiting, bytes lost on the wire, and input
+//!   injected at once from outside (faster than any driver reads).
 //!
 //! Locking: the state is touched from the wire hrtimer (hard IRQ), the IRQ
 //! handler (hard IRQ), the render path (softirq, hard IRQ) and process
@@ -144,6 +148,29 @@ pub(crate) struct Counters {
     pub(crate) commands: u64,
     /// Status register reads (a polling driver reads it every period).
     pub(crate) status_reads: u64,
+    /// Bytes lost on the wire ([`Faults::wire_drop`]).
+    pub(crate) wire_dropped: u64,
+    /// Interrupts not raised ([`Faults::irq_lose`]).
+    pub(crate) irqs_lost: u64,
+    /// Interrupts raised with no input waiting ([`VirtMpu401::irq_storm`]).
+    pub(crate) irqs_spurious: u64,
+    /// Bytes injected at IN from outside ([`VirtMpu401::inject`]).
+    pub(crate) injected: u64,
+    /// Data and command writes lost while the chip was gone ([`Faults::vanished`]).
+    pub(crate) writes_lost: u64,
+}
+
+/// Faults the model shows until cleared; set through debugfs (`fault`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Faults {
+    /// The chip is gone: every register reads 0xFF, writes are lost.
+    pub(crate) vanished: bool,
+    /// `TX_FULL` reads as set whatever the FIFO holds.
+    pub(crate) tx_stuck: bool,
+    /// The next this many interrupts are not raised.
+    pub(crate) irq_lose: u32,
+    /// The next this many bytes on the wire are lost.
+    pub(crate) wire_drop: u32,
 }
 
 /// One byte on the wire: when it arrived (`CLOCK_MONOTONIC` ns, the master
@@ -157,6 +184,7 @@ pub(crate) struct WireEntry {
 }
 
 struct State {
+    faults: Faults,
     tx: Fifo,
     rx: Fifo,
     uart: bool,
@@ -169,8 +197,14 @@ struct State {
 }
 
 impl State {
-    /// A byte arrives at IN: log it and queue it in the input FIFO.
-    fn arrive(&mut self, byte: u8, time_ns: u64) {
+    /// A byte arrives at IN: log it and queue it in the input FIFO. Returns
+    /// false when the wire lost it ([`Faults::wire_drop`]).
+    fn arrive(&mut self, byte: u8, time_ns: u64) -> bool {
+        if self.faults.wire_drop > 0 {
+            self.faults.wire_drop -= 1;
+            self.counters.wire_dropped += 1;
+            return false;
+        }
         self.counters.bytes_wire += 1;
         if let Some(entry) = self.log.get_mut(self.log_next % WIRE_LOG_LEN) {
             *entry = WireEntry { time_ns, byte };
@@ -179,6 +213,17 @@ impl State {
         if !self.rx.push(byte) {
             self.counters.overruns += 1;
         }
+        true
+    }
+
+    /// Whether an interrupt for new input is raised (false: lost, counted).
+    fn take_irq(&mut self) -> bool {
+        if self.faults.irq_lose > 0 {
+            self.faults.irq_lose -= 1;
+            self.counters.irqs_lost += 1;
+            return false;
+        }
+        true
     }
 
     /// The chip answers a command with ACK (unless it never does).
@@ -222,6 +267,7 @@ impl VirtMpu401 {
                 timer <- HrTimer::new(),
                 state <- new_spinlock_irq!(
                     State {
+                        faults: Faults::default(),
                         tx: Fifo::new(params.tx_depth),
                         rx: Fifo::new(params.rx_depth),
                         uart: false,
@@ -243,6 +289,45 @@ impl VirtMpu401 {
     /// The counters.
     pub(crate) fn counters(&self) -> Counters {
         self.state.lock().counters
+    }
+
+    /// The faults in force.
+    pub(crate) fn faults(&self) -> Faults {
+        self.state.lock().faults
+    }
+
+    /// Replaces the faults in force (what `fault` in debugfs writes).
+    pub(crate) fn set_faults(&self, faults: Faults) {
+        self.state.lock().faults = faults;
+    }
+
+    /// Raises the interrupt `count` times with nothing new waiting (an
+    /// interrupt storm); each raise is counted. Process context.
+    pub(crate) fn irq_storm(&self, count: u32) {
+        for _ in 0..count {
+            self.state.lock().counters.irqs_spurious += 1;
+            self.raise();
+        }
+    }
+
+    /// Bytes arrive at IN from outside the cable, all at once (a burst
+    /// faster than any driver reads): each is logged and queued, or counted
+    /// as an overrun once the input FIFO is full; then the interrupt is
+    /// raised once. Any context.
+    pub(crate) fn inject(&self, bytes: &[u8]) {
+        let now = self.now_ns();
+        let irq = {
+            let mut state = self.state.lock();
+            let mut arrived = false;
+            for &byte in bytes {
+                state.counters.injected += 1;
+                arrived |= state.arrive(byte, now);
+            }
+            arrived && state.take_irq()
+        };
+        if irq {
+            self.raise();
+        }
     }
 
     /// Whether the model is in UART mode.
@@ -311,10 +396,7 @@ impl HrTimerCallback for VirtMpu401 {
         let (arrived, more) = {
             let mut state = this.state.lock();
             let arrived = match state.tx.pop() {
-                Some(byte) => {
-                    state.arrive(byte, now);
-                    true
-                }
+                Some(byte) => state.arrive(byte, now) && state.take_irq(),
                 None => false,
             };
             let more = !state.tx.is_empty();
@@ -341,6 +423,9 @@ pub(crate) struct VirtIo(pub(crate) Arc<VirtMpu401>);
 impl Mpu401Io for VirtIo {
     fn read_data(&self) -> u8 {
         let mut state = self.0.state.lock();
+        if state.faults.vanished {
+            return 0xff;
+        }
         match state.rx.pop() {
             Some(byte) => {
                 state.counters.bytes_in += 1;
@@ -354,16 +439,26 @@ impl Mpu401Io for VirtIo {
         let model = &self.0;
         if model.params.byte_ns == 0 {
             let now = model.now_ns();
-            {
+            let irq = {
                 let mut state = model.state.lock();
+                if state.faults.vanished {
+                    state.counters.writes_lost += 1;
+                    return;
+                }
                 state.counters.bytes_out += 1;
-                state.arrive(byte, now);
+                state.arrive(byte, now) && state.take_irq()
+            };
+            if irq {
+                model.raise();
             }
-            model.raise();
             return;
         }
         let old = {
             let mut state = model.state.lock();
+            if state.faults.vanished {
+                state.counters.writes_lost += 1;
+                return;
+            }
             if !state.tx.push(byte) {
                 state.counters.dropped += 1;
                 return;
@@ -387,6 +482,9 @@ impl Mpu401Io for VirtIo {
     fn read_status(&self) -> u8 {
         let mut state = self.0.state.lock();
         state.counters.status_reads += 1;
+        if state.faults.vanished {
+            return 0xff;
+        }
         let mut status = 0;
         if state.rx.is_empty() {
             status |= RX_EMPTY;
@@ -398,7 +496,7 @@ impl Mpu401Io for VirtIo {
         } else {
             state.tx.is_full()
         };
-        if tx_full {
+        if tx_full || state.faults.tx_stuck {
             status |= TX_FULL;
         }
         status
@@ -414,6 +512,10 @@ impl Mpu401Io for VirtIo {
         let acks = self.0.params.ack;
         let acked = {
             let mut state = self.0.state.lock();
+            if state.faults.vanished {
+                state.counters.writes_lost += 1;
+                return;
+            }
             state.counters.commands += 1;
             match cmd {
                 RESET => {
@@ -438,7 +540,7 @@ impl Mpu401Io for VirtIo {
                 _ => false,
             }
         };
-        if acked {
+        if acked && self.0.state.lock().take_irq() {
             self.0.raise();
         }
     }
