@@ -31,10 +31,9 @@ use crate::port::{
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{
     device::{Bound, Device},
-    sync::aref::ARef,
     irq::{IrqReturn, ThreadedHandler, ThreadedIrqReturn},
     prelude::*,
-    sync::Arc,
+    sync::{aref::ARef, Arc},
     time::{delay::fsleep, Delta},
 };
 
