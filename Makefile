@@ -8,6 +8,9 @@
 #   make run        the main job in the VM
 #   make check      every test; closing line "N passed, N failed"
 #   make bench      timing figures of both play paths on three real files
+#   make soak       1000 load/unload cycles and 1000000 fuzz operations on
+#                   the debug kernel (DMUS_SOAK_CYCLES, DMUS_FUZZ_OPS,
+#                   DMUS_FUZZ_SEED change them)
 #   make setup      install what the project needs (idempotent)
 #   make fuzz       fuzz the capture parser and the unpacker (FUZZ_SECONDS
 #                   each, default 60; installs cargo-fuzz when missing)
@@ -16,7 +19,7 @@
 LLVM ?= -19
 CACHE ?= $(HOME)/.cache/snd-dmus-mpu401
 
-.PHONY: modules run check bench setup fuzz clean
+.PHONY: modules run check bench soak setup fuzz clean
 
 modules:
 ifeq ($(KDIR),)
@@ -34,6 +37,9 @@ check:
 
 bench:
 	@bash scripts/bench.sh
+
+soak:
+	@bash scripts/soak.sh
 
 setup:
 	@bash scripts/setup.sh
