@@ -20,6 +20,7 @@ set -e
 modprobe snd-dmus-mpu401 virt=1
 /opt/dmus/guest-compare.sh $(for f in $FILES; do printf ' /opt/dmus/midi/%s' "$f"; done)
 rmmod snd_dmus_mpu401
+/opt/dmus/selftests/dmus/dmus_reports -t no_kernel_reports
 GUEST
 phase vm bash "$TOP/scripts/vm.sh" "$stage" 1500
 log "make bench: done in $((SECONDS - start)) s"

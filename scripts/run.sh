@@ -27,6 +27,8 @@ cat /proc/asound/card0/midi0
 echo "== rmmod snd_dmus_mpu401"
 rmmod snd_dmus_mpu401
 dmesg | tail -n 1
+echo "== kernel log scan"
+/opt/dmus/selftests/dmus/dmus_reports -t no_kernel_reports
 GUEST
 phase vm bash "$TOP/scripts/vm.sh" "$stage" 600
 log "make run: done in $((SECONDS - start)) s"

@@ -217,11 +217,12 @@ static inline long midi_counter(int card, const char *name)
 
 /*
  * Writes @len bytes to the rawmidi node of @card and reads what comes back,
- * at once (the ALSA buffers are smaller than a large SysEx), into @out,
- * with at most 2 KiB in flight.
- * Returns the number of bytes read; stops after 10 s without progress.
+ * at once (the ALSA buffers are smaller than a large SysEx), into @out (room
+ * for @want bytes), with at most 2 KiB in flight, until @want bytes came
+ * back. Returns the number of bytes read; stops after 10 s without progress.
  */
-static inline size_t loopback(int card, const unsigned char *data, size_t len, unsigned char *out)
+static inline size_t loopback_want(int card, const unsigned char *data, size_t len,
+				   unsigned char *out, size_t want)
 {
 	char path[64];
 	size_t sent = 0, got = 0;
@@ -231,7 +232,7 @@ static inline size_t loopback(int card, const unsigned char *data, size_t len, u
 	fd = open(path, O_RDWR | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
-	while (got < len && idle < 1000) {
+	while (got < want && idle < 1000) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
@@ -252,13 +253,34 @@ static inline size_t loopback(int card, const unsigned char *data, size_t len, u
 				sent += n;
 		}
 		if (pfd.revents & POLLIN) {
-			n = read(fd, out + got, len - got);
+			n = read(fd, out + got, want - got);
 			if (n > 0)
 				got += n;
 		}
 	}
 	close(fd);
 	return got;
+}
+
+/* loopback_want() of all @len bytes. */
+static inline size_t loopback(int card, const unsigned char *data, size_t len, unsigned char *out)
+{
+	return loopback_want(card, data, len, out, len);
+}
+
+/* Unloads the module, retrying for up to 10 s while it is busy (a killed
+ * test's files close asynchronously); returns 0 or -errno. */
+static inline int dmus_unload_wait(void)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 100 && dmus_loaded(); i++) {
+		ret = dmus_unload();
+		if (!ret || ret == -ENOENT)
+			return 0;
+		usleep(100000);
+	}
+	return dmus_loaded() ? ret : 0;
 }
 
 #endif /* DMUS_LIB_H */

@@ -26,7 +26,7 @@ FIXTURE_TEARDOWN(module)
 
 TEST_F(module, load_and_unload)
 {
-	ASSERT_EQ(0, dmus_load("virt=1"));
+	ASSERT_EQ(0, dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"));
 	EXPECT_TRUE(dmus_loaded());
 	EXPECT_TRUE(dmus_klog_contains(DMUS_MODNAME ": DMus port driver loaded"));
 	ASSERT_EQ(0, dmus_unload());
@@ -37,8 +37,8 @@ TEST_F(module, load_and_unload)
 
 TEST_F(module, second_load_is_refused)
 {
-	ASSERT_EQ(0, dmus_load("virt=1"));
-	EXPECT_EQ(-EEXIST, dmus_load("virt=1"));
+	ASSERT_EQ(0, dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"));
+	EXPECT_EQ(-EEXIST, dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"));
 	EXPECT_TRUE(dmus_loaded());
 	ASSERT_EQ(0, dmus_unload());
 }
@@ -48,7 +48,7 @@ TEST_F_TIMEOUT(module, load_unload_loop, 600)
 	int i;
 
 	for (i = 0; i < 20; i++) {
-		ASSERT_EQ(0, dmus_load("virt=1"));
+		ASSERT_EQ(0, dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"));
 		ASSERT_EQ(0, dmus_unload());
 	}
 	EXPECT_FALSE(dmus_loaded());

@@ -163,6 +163,21 @@ impl CaptureRing {
         ring.head = 0;
         ring.len = 0;
     }
+
+    /// Empties the ring and throws away what waits in the chip's input FIFO
+    /// (up to [`IRQ_DRAIN_MAX`] bytes), under the ring's lock, which the
+    /// IRQ's drain also holds while it reads the chip. As snd-mpu401 clears
+    /// its input on open: what arrived while nobody listened is not news.
+    fn flush(&self, io: &dyn Mpu401Io) {
+        let mut ring = self.ring.lock();
+        let mut n = 0;
+        while n < IRQ_DRAIN_MAX && io.read_status() & RX_EMPTY == 0 {
+            io.read_data();
+            n += 1;
+        }
+        ring.head = 0;
+        ring.len = 0;
+    }
 }
 
 /// The threaded IRQ handler.
@@ -436,6 +451,7 @@ struct CaptureState {
 /// `put_message(None)`.
 #[pin_data]
 pub(crate) struct CaptureStream {
+    io: Arc<dyn Mpu401Io>,
     ring: Arc<CaptureRing>,
     poller: Arc<Poller>,
     pool: KPool,
@@ -447,16 +463,20 @@ impl Mxf for CaptureStream {
     type Pool = KPool;
     type Output = Arc<CaptureSink>;
 
-    /// RUN and PAUSE deliver; STOP and ACQUIRE throw input away. A polled
-    /// chip is polled while the stream is not in STOP.
+    /// RUN and PAUSE deliver; STOP and ACQUIRE throw input away. Leaving
+    /// STOP empties the chip's input FIFO first. A polled chip is polled
+    /// while the stream is not in STOP.
     fn set_state(&self, state: KsState) -> core::result::Result<(), DmusError> {
         self.poller
             .stream_state(Stream::Capture, state != KsState::Stop);
         let mut st = self.inner.lock();
+        let was_stopped = st.state == KsState::Stop;
         st.state = state;
         if state == KsState::Stop {
             st.parser.reset();
             self.ring.clear();
+        } else if was_stopped {
+            self.ring.flush(&*self.io);
         }
         Ok(())
     }
@@ -685,6 +705,7 @@ impl MiniportDMus for Mpu401Miniport {
             DmusStreamType::MidiCapture => Mpu401Stream::Capture(
                 Arc::pin_init(
                     pin_init!(CaptureStream {
+                        io: self.io.clone(),
                         ring: self.ring.clone(),
                         poller: self.poller.clone(),
                         pool: allocator.clone(),
