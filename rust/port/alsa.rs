@@ -38,8 +38,9 @@ impl Direction {
 ///
 /// # Invariants
 ///
-/// Only the ops callbacks create one, and [`RawmidiOps`] implementations keep
-/// it only until `close` returns for it: while it exists, it points to an open
+/// Only the ops callbacks create one, and they hand it only to a
+/// [`RawmidiOps`] implementation, whose safety contract is to keep it only
+/// until `close` returns for it: while it exists, it points to an open
 /// substream.
 #[derive(Clone, Copy)]
 pub(crate) struct Substream(NonNull<SndRawmidiSubstream>);
@@ -98,7 +99,16 @@ impl Substream {
 }
 
 /// What the rawmidi device's `snd_rawmidi_ops` do.
-pub(crate) trait RawmidiOps: Send + Sync {
+///
+/// # Safety
+///
+/// A [`Substream`] given to `open`, `trigger` or `drain` may be used, copied
+/// and stored only until `close` returns for the same substream: after that
+/// ALSA frees it, and every [`Substream`] method would touch freed memory.
+/// Implementations that keep one (to transmit or receive from other
+/// contexts) must forget it in `close`, and use it only under the same lock
+/// that `close` takes to forget it.
+pub(crate) unsafe trait RawmidiOps: Send + Sync {
     /// A substream is opened (process context, may sleep). An error is
     /// returned to the application's `open`.
     fn open(&self, dir: Direction, substream: Substream) -> Result;

@@ -405,7 +405,7 @@ impl DmusDev {
         self.wait.notify_all();
     }
 
-    /// Input was lost `n` times (the chip's capture ring overran). Softirq.
+    /// `n` input bytes were lost (the capture ring overran). Softirq.
     pub(crate) fn input_lost(&self, n: u64) {
         self.state.lock().counters.overruns += n;
         self.wait.notify_all();

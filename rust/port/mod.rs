@@ -454,7 +454,13 @@ impl ServiceSink for Arc<KernelServiceGroup> {
     }
 }
 
-impl RawmidiOps for Port {
+// SAFETY: The output substream is stored in `feed.output` and the input one
+// in the capture sink's `input`; `close` sets each to `None` under the lock
+// that guards it (`feed`, the sink's `state`) before it returns, and every use
+// (the render pump's peek and ack, the sink's receive) happens under that
+// lock with the value read from it. `trigger` and `drain` use theirs only
+// during the call.
+unsafe impl RawmidiOps for Port {
     fn open(&self, dir: Direction, substream: Substream) -> Result {
         match dir {
             Direction::Output => {
@@ -592,8 +598,8 @@ impl CaptureSink {
         self.up.store(up, Ordering::Release);
     }
 
-    /// The capture stream's input was lost `n` times (its ring overran):
-    /// the DMus readers' next buffer says so. Softirq.
+    /// The capture stream lost `n` input bytes (its ring overran): the DMus
+    /// status counts them and the readers' next buffer says so. Softirq.
     pub(crate) fn input_lost(&self, n: u64) {
         self.dmus.input_lost(n);
     }

@@ -35,7 +35,7 @@ struct snd_dmus_buffer {
 
 #define SND_DMUS_BUFFER_SIZE 16
 
-/* read: input was lost (a chip or capture overrun) before this buffer's first event. */
+/* read: input was lost (the capture ring overran, or this reader fell behind) before this buffer's first event. */
 #define SND_DMUS_BUFFER_OVERRUN 0x00000001
 
 /*
@@ -84,7 +84,7 @@ struct snd_dmus_status {
 	__u64 late;		/* events written after their presentation time */
 	__s64 max_lateness;	/* largest (hand-over time - presentation time), 100 ns */
 	__u64 captured;		/* records put in the capture ring since load */
-	__u64 overruns;		/* input overruns (chip or capture ring) since load */
+	__u64 overruns;		/* input bytes lost in the capture ring since load */
 	__u32 state;		/* SND_DMUS_STATE_* */
 	__u32 free_events;	/* render queue room, events */
 };

@@ -188,7 +188,7 @@ pub struct SndDmusStatus {
     pub max_lateness: i64,
     /// Records put in the capture ring since load.
     pub captured: u64,
-    /// Input overruns (chip or capture ring) since load.
+    /// Input bytes lost in the capture ring since load.
     pub overruns: u64,
     /// `SND_DMUS_STATE_*`.
     pub state: u32,
