@@ -52,5 +52,5 @@ fuzz:
 	done
 
 clean:
-	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean,rm -f *.ko *.o rust/*.o)
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean,rm -f *.ko *.o rust/*.o rust/glue_generated.rs)
 	rm -rf rust/target

@@ -34,9 +34,11 @@ build_debug() {
 	local src
 	src=$DMUS_CACHE/module-debug/$(printf %s "$TOP" | sha256sum | cut -c1-8)
 	mkdir -p "$src"
+	mkdir -p "$src/scripts"
 	rsync -a --delete --exclude target --exclude tools --exclude host --exclude fuzz \
 		--exclude '*.o' --exclude '*.cmd' --exclude '*.ko' --exclude '*.mod*' \
-		"$TOP/Kbuild" "$TOP/rust" "$src/"
+		--exclude glue_generated.rs "$TOP/Kbuild" "$TOP/rust" "$src/"
+	rsync -a "$TOP/scripts/glue-bindgen.sh" "$src/scripts/"
 	phase module-debug make -C "$KBUILD_DEBUG" M="$src" LLVM="$LLVM_SUFFIX" -s modules
 	MODULE_DEBUG=$src/snd-dmus-mpu401.ko
 }

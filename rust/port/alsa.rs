@@ -324,3 +324,11 @@ unsafe extern "C" fn snd_dmus_rawmidi_drain(
         unsafe { ops(data) }.drain(Substream(substream));
     }
 }
+
+// The callbacks above are the ones `glue.h` declares.
+crate::glue::check_c_signature! {
+    snd_dmus_rawmidi_open => snd_dmus_rawmidi_open,
+    snd_dmus_rawmidi_close => snd_dmus_rawmidi_close,
+    snd_dmus_rawmidi_trigger => snd_dmus_rawmidi_trigger,
+    snd_dmus_rawmidi_drain => snd_dmus_rawmidi_drain,
+}

@@ -220,3 +220,13 @@ unsafe extern "C" fn snd_dmus_hwdep_ioctl(
         Err(e) => e.to_errno(),
     }
 }
+
+// The callbacks above are the ones `glue.h` declares.
+crate::glue::check_c_signature! {
+    snd_dmus_hwdep_open => snd_dmus_hwdep_open,
+    snd_dmus_hwdep_release => snd_dmus_hwdep_release,
+    snd_dmus_hwdep_read => snd_dmus_hwdep_read,
+    snd_dmus_hwdep_write => snd_dmus_hwdep_write,
+    snd_dmus_hwdep_poll => snd_dmus_hwdep_poll,
+    snd_dmus_hwdep_ioctl => snd_dmus_hwdep_ioctl,
+}

@@ -52,7 +52,7 @@ impl<T: TaskletHandler> Tasklet<T> {
         let data = Arc::as_ptr(&handler).cast_mut().cast::<ffi::c_void>();
         // SAFETY: `run_handler::<T>` matches the C prototype; `data` stays
         // valid while the tasklet exists (we hold `handler`).
-        let raw = unsafe { glue::dmus_glue_tasklet_new(run_handler::<T>, data) };
+        let raw = unsafe { glue::dmus_glue_tasklet_new(Some(run_handler::<T>), data) };
         let raw = NonNull::new(raw).ok_or(ENOMEM)?;
         Ok(Self { raw, handler })
     }
