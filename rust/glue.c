@@ -129,7 +129,7 @@ static_assert(offsetof(struct snd_dmus_info, name) == 32);
 static_assert(sizeof(struct snd_dmus_clock) == 24);
 static_assert(sizeof(struct snd_dmus_status) == 56);
 static_assert(offsetof(struct snd_dmus_status, state) == 48);
-static_assert(SND_DMUS_IOCTL_INFO == _IOR('H', 0xd1, char[96]));
+static_assert(_IOR('H', 0xd1, char[96]) == SND_DMUS_IOCTL_INFO);
 
 /*
  * The hwdep core hands read() and write() no struct file, so each open file

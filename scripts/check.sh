@@ -39,6 +39,13 @@ clippy_clean() {
 }
 style "rustfmt (kernel config) of the module" rustfmt --edition 2021 --check \
 	--config-path "$DMUS_CACHE/src/linux/.rustfmt.toml" "$TOP/rust/snd_dmus_mpu401.rs"
+# The module's C files as the kernel checks a patch, strictly. The uapi header
+# keeps __attribute__((packed, aligned(4))): userspace has no __packed.
+style "checkpatch --strict of the C glue and the uapi header" sh -c "
+	perl '$DMUS_CACHE/src/linux/scripts/checkpatch.pl' --strict --no-tree --quiet -f \
+		'$TOP'/rust/*.c '$TOP'/rust/*.h &&
+	perl '$DMUS_CACHE/src/linux/scripts/checkpatch.pl' --strict --no-tree --quiet \
+		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO -f '$TOP/rust/uapi/snd_dmus.h'"
 style "cargo fmt of the host crates" cargo fmt --manifest-path "$TOP/rust/Cargo.toml" --all --check
 style "make CLIPPY=1 without warnings (Rust and C)" clippy_clean
 

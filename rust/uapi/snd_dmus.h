@@ -35,7 +35,10 @@ struct snd_dmus_buffer {
 
 #define SND_DMUS_BUFFER_SIZE 16
 
-/* read: input was lost (the capture ring overran, or this reader fell behind) before this buffer's first event. */
+/*
+ * read: input was lost before this buffer's first event (the capture ring
+ * overran, or this reader fell behind).
+ */
 #define SND_DMUS_BUFFER_OVERRUN 0x00000001
 
 /*
