@@ -369,6 +369,11 @@ impl DmusDev {
             let Some(&first) = data.first() else {
                 continue;
             };
+            // Data bytes without a status byte (noise on the line) are no
+            // message: a reader's records each start with their status.
+            if first < 0x80 && !st.in_sysex {
+                continue;
+            }
             // A real-time byte is its own message, even inside a SysEx.
             let realtime = first >= 0xf8;
             let sysex = !realtime && (first == 0xf0 || st.in_sysex);

@@ -336,7 +336,7 @@ impl Port {
             }
             // Outside RUN the timed stream holds its events.
             if self.dmus.running() {
-                let due = feed.sequencer.pop_due(now + self.prefetch());
+                let due = feed.sequencer.pop_due(now.saturating_add(self.prefetch()));
                 (due, feed.sequencer.next_due_time())
             } else {
                 (EventChain::new(self.render_pool.clone()), None)
@@ -344,7 +344,11 @@ impl Port {
         };
         let (due, next) = due;
         if self.dmus.has_writer() && !due.is_empty() {
-            let lateness = due.iter().map(|e| now - e.pres_time()).max().unwrap_or(0);
+            let lateness = due
+                .iter()
+                .map(|e| now.saturating_sub(e.pres_time()))
+                .max()
+                .unwrap_or(0);
             self.dmus.note_played(due.len(), lateness);
         }
         let chain = if due.is_empty() { None } else { Some(due) };
@@ -352,11 +356,12 @@ impl Port {
         // The next presentation time: the sequencer's timer brings the
         // tasklet back then (an immediate event was popped above).
         if let Some(next) = next {
-            let wait = next - self.prefetch() - now;
+            // Saturating: a presentation time may be centuries away.
+            let wait = next.saturating_sub(self.prefetch()).saturating_sub(now);
             if wait > 0 {
                 let timer = self.streams.lock().seq_timer.clone();
                 if let Some(timer) = timer {
-                    timer.arm_earliest(u64::try_from(wait).unwrap_or(0) * 100);
+                    timer.arm_earliest(u64::try_from(wait).unwrap_or(0).saturating_mul(100));
                 }
             }
         }
