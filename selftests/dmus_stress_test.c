@@ -17,8 +17,8 @@
  *   still works);
  * - several virtual devices looping back the real MIDI files of the guest
  *   at once, one thread per card on both CPUs, each byte-exact (4 and 8 of
- *   them, on a 312500-baud cable with deep FIFOs), and each card still loops
- *   back afterwards.
+ *   them, on a 312500-baud cable with deep FIFOs, up to 24 KiB of files a
+ *   card), and each card still loops back afterwards.
  * The calls come back (no hang: timeouts only detect one) and the kernel log
  * stays free of oopses and warnings. No timing is asserted.
  */
@@ -939,6 +939,13 @@ struct streamer {
 	char first_bad[400];
 };
 
+/*
+ * The bytes each card loops back at most (whole files, in name order): on
+ * the debug kernel every byte is an interrupt, and 8 cards would otherwise
+ * take minutes.
+ */
+#define STREAM_BUDGET (24 * 1024)
+
 static void *streamer_main(void *arg)
 {
 	struct streamer *s = arg;
@@ -946,7 +953,7 @@ static void *streamer_main(void *arg)
 
 	pin(s->cpu);
 	pthread_barrier_wait(s->start);
-	for (i = s->index; i < s->nfiles; i += s->step) {
+	for (i = s->index; i < s->nfiles && s->bytes < STREAM_BUDGET; i += s->step) {
 		const struct raw_file *f = &s->files[i];
 		unsigned char *out = malloc(f->len);
 		size_t got, diff;
@@ -1143,7 +1150,8 @@ TEST_F_TIMEOUT(streams, every_card_loops_back_real_midi_files_at_once, 600)
 	}
 	TH_LOG("%d cards: %d of %d files byte-exact in %.1f s", n, exact, files,
 	       (now_ns() - t0) / 1e9);
-	EXPECT_EQ(self->nfiles, files);
+	for (i = 0; i < n; i++)
+		EXPECT_LT(0, s[i].sent) TH_LOG("card %d sent nothing", cards[i]);
 	EXPECT_EQ(files, exact);
 	if (files != exact) {
 		for (i = 0; i < n; i++)
