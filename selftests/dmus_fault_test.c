@@ -113,38 +113,6 @@ static bool real_file_loops_back(int card)
 	return ok;
 }
 
-/* The DMus device of @card, into @out. */
-static bool find_dmus(int card, char *out, size_t len)
-{
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/dev/snd");
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		struct snd_hwdep_info hi;
-		char path[300];
-		int c, dev, fd;
-
-		if (sscanf(de->d_name, "hwC%dD%d", &c, &dev) != 2 || c != card)
-			continue;
-		snprintf(path, sizeof(path), "/dev/snd/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&hi, 0, sizeof(hi));
-		if (!ioctl(fd, SNDRV_HWDEP_IOCTL_INFO, &hi) &&
-		    !strcmp((const char *)hi.id, SND_DMUS_HWDEP_ID)) {
-			snprintf(out, len, "%s", path);
-			found = true;
-		}
-		close(fd);
-	}
-	closedir(d);
-	return found;
-}
-
 /* One buffer of @n structured note events, all due at master-clock time @t. */
 static size_t dmus_notes(unsigned char *buf, __s64 t, int n)
 {

@@ -1568,38 +1568,6 @@ static pid_t start_watchdog(void)
 
 /* --- the test ---------------------------------------------------------------- */
 
-/* The DMus device (hwdep id "DMus") of @card, into @out. */
-static bool find_dmus(int card, char *out, size_t len)
-{
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/dev/snd");
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		struct snd_hwdep_info hi;
-		char path[300];
-		int c, dev, fd;
-
-		if (sscanf(de->d_name, "hwC%dD%d", &c, &dev) != 2 || c != card)
-			continue;
-		snprintf(path, sizeof(path), "/dev/snd/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&hi, 0, sizeof(hi));
-		if (!ioctl(fd, SNDRV_HWDEP_IOCTL_INFO, &hi) &&
-		    !strcmp((const char *)hi.id, SND_DMUS_HWDEP_ID) && hi.card == card) {
-			snprintf(out, len, "%s", path);
-			found = true;
-		}
-		close(fd);
-	}
-	closedir(d);
-	return found;
-}
-
 FIXTURE(fuzz) {
 	int unused;
 };

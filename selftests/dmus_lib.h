@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <sound/asound.h>
+#include "snd_dmus.h"
 
 #define DMUS_MODNAME "snd_dmus_mpu401"
 
@@ -281,6 +284,52 @@ static inline int dmus_unload_wait(void)
 		usleep(100000);
 	}
 	return dmus_loaded() ? ret : 0;
+}
+
+/* Writes @s to sysfs file @path; returns 0 or -errno. */
+static inline int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The DMus device (hwdep id "DMus") of @card, into @out. */
+static inline bool find_dmus(int card, char *out, size_t len)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir("/dev/snd");
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		struct snd_hwdep_info hi;
+		char path[300];
+		int c, dev, fd;
+
+		if (sscanf(de->d_name, "hwC%dD%d", &c, &dev) != 2 || c != card)
+			continue;
+		snprintf(path, sizeof(path), "/dev/snd/%s", de->d_name);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&hi, 0, sizeof(hi));
+		if (!ioctl(fd, SNDRV_HWDEP_IOCTL_INFO, &hi) &&
+		    !strcmp((const char *)hi.id, SND_DMUS_HWDEP_ID) && hi.card == card) {
+			snprintf(out, len, "%s", path);
+			found = true;
+		}
+		close(fd);
+	}
+	closedir(d);
+	return found;
 }
 
 #endif /* DMUS_LIB_H */

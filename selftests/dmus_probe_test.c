@@ -17,20 +17,6 @@
 
 #define PCI_DRIVER "/sys/bus/pci/drivers/" DMUS_MODNAME
 
-/* Writes @s to sysfs file @path; returns 0 or -errno. */
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Whether @dir/driver exists (a driver is bound to the device at @dir). */
 static bool has_driver(const char *dir)
 {

@@ -72,20 +72,6 @@ static int join_within(pthread_t th, int s)
 	return pthread_timedjoin_np(th, NULL, &ts);
 }
 
-/* Writes @s to sysfs file @path; returns 0 or -errno. */
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* The last component of @path. */
 static const char *base_of(const char *path)
 {
@@ -97,38 +83,6 @@ static const char *base_of(const char *path)
 static bool busy_errno(int ret)
 {
 	return ret == -EBUSY || ret == -EWOULDBLOCK;
-}
-
-/* The DMus device (hwdep id "DMus") of @card, into @out. */
-static bool find_dmus(int card, char *out, size_t len)
-{
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/dev/snd");
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		struct snd_hwdep_info hi;
-		char path[300];
-		int c, dev, fd;
-
-		if (sscanf(de->d_name, "hwC%dD%d", &c, &dev) != 2 || c != card)
-			continue;
-		snprintf(path, sizeof(path), "/dev/snd/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&hi, 0, sizeof(hi));
-		if (!ioctl(fd, SNDRV_HWDEP_IOCTL_INFO, &hi) &&
-		    !strcmp((const char *)hi.id, SND_DMUS_HWDEP_ID) && hi.card == card) {
-			snprintf(out, len, "%s", path);
-			found = true;
-		}
-		close(fd);
-	}
-	closedir(d);
-	return found;
 }
 
 /*

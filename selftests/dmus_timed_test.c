@@ -68,13 +68,6 @@ static void sleep_until_ns(long long t)
 		;
 }
 
-/* Loads what the module depends on, the hwdep core included. */
-static void load_deps(void)
-{
-	if (system("modprobe -a snd-rawmidi snd-hwdep snd-seq-midi 2>/dev/null"))
-		fprintf(stderr, "# modprobe snd-rawmidi snd-hwdep snd-seq-midi failed\n");
-}
-
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -97,38 +90,6 @@ static int open_guarded(const char *path, int flags)
 	sigaction(SIGALRM, &old, NULL);
 	errno = err;
 	return fd;
-}
-
-/* The DMus device (hwdep id "DMus") of @card, into @out. */
-static bool find_dmus(int card, char *out, size_t len)
-{
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/dev/snd");
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		struct snd_hwdep_info hi;
-		char path[300];
-		int c, dev, fd;
-
-		if (sscanf(de->d_name, "hwC%dD%d", &c, &dev) != 2 || c != card)
-			continue;
-		snprintf(path, sizeof(path), "/dev/snd/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&hi, 0, sizeof(hi));
-		if (!ioctl(fd, SNDRV_HWDEP_IOCTL_INFO, &hi) &&
-		    !strcmp((const char *)hi.id, SND_DMUS_HWDEP_ID) && hi.card == card) {
-			snprintf(out, len, "%s", path);
-			found = true;
-		}
-		close(fd);
-	}
-	closedir(d);
-	return found;
 }
 
 /*
@@ -596,7 +557,7 @@ FIXTURE_SETUP(dmus)
 	self->nfds = 0;
 	if (geteuid())
 		SKIP(return, "needs root");
-	load_deps();
+	dmus_load_deps();
 	dmus_unload();
 	dmus_klog_clear();
 	/* Only the virtual chip: the test VM's PnP MPU-401s have no chip behind them. */
