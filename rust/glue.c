@@ -469,3 +469,44 @@ void dmus_glue_tasklet_kill(struct dmus_tasklet *d)
 {
 	tasklet_kill(&d->tasklet);
 }
+
+/* --- the peer's chips (rust/peer.h) ------------------------------------- */
+
+static struct dmus_peer_chip dmus_peer_chips[DMUS_SLOTS];
+static unsigned int dmus_peer_count;
+
+/*
+ * Publishes chip @n (called in order from 0, at module init, before any
+ * other module can use the chips).
+ */
+void dmus_glue_peer_publish(unsigned int n, void *io, unsigned int irq)
+{
+	if (n >= DMUS_SLOTS || n != dmus_peer_count)
+		return;
+	dmus_peer_chips[n] = (struct dmus_peer_chip){ .io = io, .irq = irq, .index = n };
+	dmus_peer_count = n + 1;
+}
+
+/* At module exit: no module using the chips is loaded any more. */
+void dmus_glue_peer_withdraw(void)
+{
+	dmus_peer_count = 0;
+}
+
+const struct dmus_peer_chip *dmus_peer_get(unsigned int n)
+{
+	return n < dmus_peer_count ? &dmus_peer_chips[n] : NULL;
+}
+EXPORT_SYMBOL_GPL(dmus_peer_get);
+
+u8 dmus_peer_read(const struct dmus_peer_chip *chip, unsigned long addr)
+{
+	return snd_dmus_peer_read(chip->io, addr);
+}
+EXPORT_SYMBOL_GPL(dmus_peer_read);
+
+void dmus_peer_write(const struct dmus_peer_chip *chip, u8 data, unsigned long addr)
+{
+	snd_dmus_peer_write(chip->io, data, addr);
+}
+EXPORT_SYMBOL_GPL(dmus_peer_write);

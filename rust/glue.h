@@ -14,6 +14,8 @@
 #include <linux/platform_device.h>
 #include <linux/types.h>
 
+#include "peer.h"
+
 /* Device slots of the array parameters (as ALSA's SNDRV_CARDS). */
 #define DMUS_SLOTS 8
 
@@ -44,6 +46,10 @@ unsigned int snd_dmus_hwdep_poll(void *data, long long slot, struct file *file,
 				 struct poll_table_struct *wait);
 int snd_dmus_hwdep_ioctl(void *data, long long slot, unsigned int cmd, unsigned long arg);
 
+/* Rust (rust/virt/peer.rs): the peer's chips' registers, called by glue.c's */
+u8 snd_dmus_peer_read(void *io, unsigned long addr);
+void snd_dmus_peer_write(void *io, u8 data, unsigned long addr);
+
 /* glue.c */
 int dmus_glue_hwdep_new(struct snd_card *card, const char *name, void *data,
 			struct snd_hwdep **out);
@@ -60,6 +66,8 @@ u8 dmus_glue_ioread8(void __iomem *addr);
 void dmus_glue_iowrite8(u8 value, void __iomem *addr);
 int dmus_glue_output_pending(struct snd_rawmidi_substream *s);
 int dmus_glue_pci_enable(struct device *dev);
+void dmus_glue_peer_publish(unsigned int n, void *io, unsigned int irq);
+void dmus_glue_peer_withdraw(void);
 int dmus_glue_pci_io_bar(struct device *dev, int bar, unsigned long *start, unsigned long *len);
 int dmus_glue_platform_slot(struct device *dev);
 int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,

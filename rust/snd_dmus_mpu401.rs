@@ -69,6 +69,10 @@ module! {
             default: 16,
             description: "Virtual MPU-401 input FIFO depth in bytes (1-256)",
         },
+        peer: u32 {
+            default: 0,
+            description: "Virtual MPU-401s for snd-dmus-peer, the in-tree snd-mpu401-uart on the same model (a measuring instrument; 0-8)",
+        },
         pci_bar: u32 {
             default: 0,
             description: "PCI cards bound by hand (new_id, driver_override), not in the table: the I/O BAR of the MPU-401 (0-5)",
@@ -170,6 +174,11 @@ fn check_params() -> Result {
         pr_err!("virt={virt}: at most {VIRT_MAX} virtual MPU-401s\n");
         return Err(EINVAL);
     }
+    let peer = *module_parameters::peer.value();
+    if peer > VIRT_MAX {
+        pr_err!("peer={peer}: at most {VIRT_MAX} virtual MPU-401s\n");
+        return Err(EINVAL);
+    }
     for n in 0..SLOTS {
         let slot = Slot::read(n);
         if let Some(port) = slot.bad_port {
@@ -234,12 +243,14 @@ impl Drop for Pnp {
     }
 }
 
-/// The devices the parameters ask for, and the simulated IRQ lines of the
-/// virtual ones. Dropping unregisters the devices, then frees the lines.
+/// The devices the parameters ask for, the simulated IRQ lines of the
+/// virtual ones, and the peer's chips (`peer=`). Dropping unregisters the
+/// devices, then frees the lines, then the peer's chips.
 struct Devices {
     pnp: Option<Pnp>,
     list: KVec<PlatformDevice>,
     _sim: Option<virt::simirq::SimIrq>,
+    _peers: Option<virt::peer::Peers>,
 }
 
 impl Devices {
@@ -283,11 +294,18 @@ impl Devices {
         // count when bound, and one that failed does not fail the load.
         requested += pnp_found;
         let bound = list.len() as u32 + pnp_bound + mpu401::pci::bound();
+        let npeer = *module_parameters::peer.value();
+        let peers = if npeer > 0 {
+            pr_info!("{npeer} virtual MPU-401s left for snd-dmus-peer\n");
+            Some(virt::peer::Peers::new(npeer, device_params().virt())?)
+        } else {
+            None
+        };
         if requested > 0 && bound == 0 {
             pr_err!("MPU-401 device not found or device busy\n");
             return Err(ENODEV);
         }
-        if requested == 0 {
+        if requested == 0 && peers.is_none() {
             pr_info!(
                 "no device found: set port= and irq=, or virt=; PCI cards bind through new_id\n"
             );
@@ -296,6 +314,7 @@ impl Devices {
             pnp,
             list,
             _sim: sim,
+            _peers: peers,
         })
     }
 }

@@ -26,7 +26,7 @@ build_all() {
 # Builds the debug flavour of the kernel (scripts/kernel.sh) and the module
 # against it, in a copy of the module's sources under the cache (Kbuild builds
 # an external module in one place per source tree). Sets KBUILD_DEBUG and
-# MODULE_DEBUG (the .ko).
+# MODULE_DEBUG (the directory of the two .ko files).
 build_debug() {
 	KBUILD_DEBUG=$(DMUS_FLAVOUR=debug bash "$TOP/scripts/kernel.sh")
 	log "debug kernel: $(cat "$KBUILD_DEBUG/kernelrelease") ($KBUILD_DEBUG)"
@@ -40,7 +40,7 @@ build_debug() {
 		--exclude glue_generated.rs "$TOP/Kbuild" "$TOP/rust" "$src/"
 	rsync -a "$TOP/scripts/glue-bindgen.sh" "$src/scripts/"
 	phase module-debug make -C "$KBUILD_DEBUG" M="$src" LLVM="$LLVM_SUFFIX" -s modules
-	MODULE_DEBUG=$src/snd-dmus-mpu401.ko
+	MODULE_DEBUG=$src
 }
 
 # The test VM's ACPI table: a PNPB006 MPU-401 for the PnP probe.
@@ -54,13 +54,14 @@ acpi_table() {
 # PCI device with an I/O BAR and no MPU-401 behind it (for the PCI probe).
 TEST_VM_DEVICES="-acpitable file=$DMUS_CACHE/selftests/dmus_pnp.aml -device pci-testdev"
 
-# Fills staging directory $1 (the guest's /opt/dmus) with the module ($2, by
-# default the one built against the fast kernel), the selftests, the tools
-# (midicmp, dmusplay, dmusrec) and the MIDI files.
+# Fills staging directory $1 (the guest's /opt/dmus) with the modules
+# (snd-dmus-mpu401 and the peer, snd-dmus-peer, from directory $2, by default
+# the ones built against the fast kernel), the selftests, the tools (midicmp,
+# dmusplay, dmusrec) and the MIDI files.
 stage_guest() {
-	local stage=$1 module=${2:-$TOP/snd-dmus-mpu401.ko}
+	local stage=$1 modules=${2:-$TOP}
 	mkdir -p "$stage/midi"
-	cp "$module" "$stage/snd-dmus-mpu401.ko"
+	cp "$modules/snd-dmus-mpu401.ko" "$modules/snd-dmus-peer.ko" "$stage/"
 	make -C "$TOP/selftests" --no-print-directory -s KSRC="$DMUS_CACHE/src/linux" \
 		KBUILD="$KBUILD" OUTPUT="$SELFTESTS_OUT" INSTALL_PATH="$stage/selftests" "${SELFTESTS_ONLY[@]}" \
 		install_collection
@@ -70,6 +71,7 @@ stage_guest() {
 	done
 	install -m 0755 "$TOP/selftests/dmus_dmusplay.sh" "$stage/dmus_dmusplay.sh"
 	install -m 0755 "$TOP/scripts/guest-compare.sh" "$stage/guest-compare.sh"
+	install -m 0755 "$TOP/scripts/guest-bench.sh" "$stage/guest-bench.sh"
 	install -m 0755 "$TOP/scripts/guest-tests.sh" "$stage/guest-tests.sh"
 	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
 	cp /usr/share/games/openttd/baseset/openmsx/*.mid /usr/share/doc/csound-doc/html/examples/*.mid \

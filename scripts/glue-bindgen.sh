@@ -28,7 +28,7 @@ ${BINDGEN:-bindgen} "$header" --use-core --ctypes-prefix ffi --no-layout-tests \
 	--allowlist-function 'snd_card_register|snd_card_free' \
 	--allowlist-function 'snd_rawmidi_receive|snd_rawmidi_transmit_(peek|ack|empty)' \
 	--allowlist-function 'platform_device_unregister' \
-	--allowlist-type 'snd_card|snd_rawmidi|snd_rawmidi_substream|snd_hwdep|dmus_simirq|dmus_tasklet' \
+	--allowlist-type 'snd_card|snd_rawmidi|snd_rawmidi_substream|snd_hwdep|dmus_simirq|dmus_tasklet|dmus_peer_chip' \
 	--opaque-type 'snd_.*' --no-recursive-allowlist \
 	--raw-line 'use kernel::bindings::*;' \
 	-o "$out" -- $flags -DMODULE

@@ -29,7 +29,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$SELFTESTS_OUT" "$stage"' EXIT
 SELFTESTS_ONLY=("TEST_GEN_PROGS=${gen[*]}" "TEST_PROGS=${progs[*]}")
 KBUILD=$(bash "$TOP/scripts/kernel.sh")
-module=$TOP/snd-dmus-mpu401.ko
+module=$TOP
 if [ $flavour = debug ]; then
 	build_debug
 	module=$MODULE_DEBUG

@@ -4,14 +4,17 @@
 # arecordmidi records from the same port (the virtual cable loops OUT to IN),
 # then compares the two files with midicmp. Needs the module loaded with a
 # virtual MPU-401. Exit status: midicmp's (0: event-exact).
+# DMUS_PORT_MATCH (an awk pattern, default "DMus MPU-401") picks another
+# port: "peer0" is the peer's (snd-dmus-peer).
 #
 # Usage: dmus_play.sh FILE [RECORDED]
 file=$1
 rec=${2:-/tmp/rec-$$.mid}
+match=${DMUS_PORT_MATCH:-DMus MPU-401}
 
-port=$(aplaymidi -l | awk '/DMus MPU-401/ { print $1; exit }')
+port=$(aplaymidi -l | awk -v m="$match" '$0 ~ m { print $1; exit }')
 if [ -z "$port" ]; then
-	echo "no DMus MPU-401 sequencer port (is the module loaded with virt=1?)" >&2
+	echo "no sequencer port matching '$match' (is the module loaded with virt=1?)" >&2
 	exit 2
 fi
 # A 10 us recording grid (600 bpm, 10000 ticks per beat) keeps the file's own

@@ -265,6 +265,9 @@ struct RenderState {
     /// When `TX_FULL` was first seen set without a byte taken since
     /// (`CLOCK_MONOTONIC` ns).
     full_since: Option<i64>,
+    /// The chip's output FIFO depth as learned: the most bytes one pass
+    /// wrote before `TX_FULL` (a pass starting on an empty FIFO fills it).
+    fifo_bytes: usize,
 }
 
 /// The render stream: events to the chip's data port.
@@ -329,7 +332,10 @@ impl RenderStream {
     }
 
     /// Writes queued events while the chip takes bytes; arms the retry timer
-    /// when `TX_FULL` is set. A fully written event goes back to the pool.
+    /// when `TX_FULL` is set, for when a quarter of the chip's FIFO (as
+    /// learned, at least one byte) has gone out: the FIFO never runs dry
+    /// while the timer is on time, and a deep FIFO is refilled in batches,
+    /// not a byte per wakeup. A fully written event goes back to the pool.
     /// While the output is stuck, discards instead and asks the chip again
     /// every [`STUCK_RETRY_NS`].
     fn write_queued(&self, st: &mut RenderState) {
@@ -341,6 +347,7 @@ impl RenderStream {
             self.retry.arm(STUCK_RETRY_NS);
             return;
         }
+        let mut written = 0usize;
         while let Some(event) = st.queue.front() {
             // A package plays in place: its members replace it at the front.
             if event.is_package() {
@@ -357,7 +364,9 @@ impl RenderStream {
                         self.discard_queued(st);
                         self.retry.arm(STUCK_RETRY_NS);
                     } else {
-                        self.retry.arm(self.retry_ns);
+                        st.fifo_bytes = st.fifo_bytes.max(written);
+                        let bytes = (st.fifo_bytes / 4).max(1) as u64;
+                        self.retry.arm(self.retry_ns.saturating_mul(bytes));
                     }
                     return;
                 }
@@ -366,6 +375,7 @@ impl RenderStream {
                 if packed.written == 1 {
                     self.io.write_data(byte[0]);
                     self.written.fetch_add(1, Ordering::Relaxed);
+                    written += 1;
                 }
                 if packed.done {
                     break;
@@ -688,6 +698,7 @@ impl MiniportDMus for Mpu401Miniport {
                                 packer: Packer::new(RunningStatus::Preserve),
                                 state: KsState::Stop,
                                 full_since: None,
+                                fifo_bytes: 1,
                             },
                             c"dmus_render_stream"
                         ),

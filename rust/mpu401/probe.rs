@@ -61,6 +61,18 @@ pub(crate) struct DeviceParams {
     pub(crate) virt_no_ack: bool,
 }
 
+impl DeviceParams {
+    /// What a virtual MPU-401 is made with (`virt=` and `peer=` alike).
+    pub(crate) fn virt(&self) -> VirtParams {
+        VirtParams {
+            byte_ns: VirtParams::byte_ns_at(self.baud),
+            tx_depth: self.tx_fifo,
+            rx_depth: self.rx_fifo,
+            ack: !self.virt_no_ack,
+        }
+    }
+}
+
 /// The platform driver.
 pub(crate) struct Mpu401Driver;
 
@@ -176,13 +188,7 @@ fn chip(pdev: &platform::Device<Core<'_>>, params: &DeviceParams, irq: u32) -> R
             Err(e)
         }
         _ => {
-            let vparams = VirtParams {
-                byte_ns: VirtParams::byte_ns_at(params.baud),
-                tx_depth: params.tx_fifo,
-                rx_depth: params.rx_fifo,
-                ack: !params.virt_no_ack,
-            };
-            let model = VirtMpu401::new(vparams, irq)?;
+            let model = VirtMpu401::new(params.virt(), irq)?;
             let io: Arc<dyn Mpu401Io> = Arc::new(VirtIo(model.clone()), GFP_KERNEL)?;
             let desc = if irq == 0 {
                 CString::try_from_fmt(fmt!("virtual MPU-401, polled"))?
@@ -293,7 +299,7 @@ impl platform::Driver for Mpu401Driver {
             // chip's I/O ports through the streams).
             let setup = || -> Result<_> {
                 let debugfs = match &virt {
-                    Some((model, n)) => Some(VirtDebugfs::new(model, *n)?),
+                    Some((model, n)) => Some(VirtDebugfs::new(model, c"virt", *n)?),
                     None => None,
                 };
                 // The interrupt when there is one, else polling while a

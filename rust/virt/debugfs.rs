@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! debugfs view of a virtual MPU-401: `/sys/kernel/debug/snd-dmus-mpu401-virtN/`,
-//! N counting the virtual MPU-401s created since the module was loaded.
+//! N counting the virtual MPU-401s created since the module was loaded
+//! (`snd-dmus-mpu401-peerN/` for the peer's chips, [`super::peer`]).
 //!
 //! - `wire`: the last [`WIRE_LOG_LEN`] bytes that crossed the cable, oldest
 //!   first, one per line: arrival time at IN (the end of the byte's 10 bits)
@@ -10,7 +11,8 @@
 //! - `counters`: bytes written, on the wire, read, input overruns, bytes
 //!   dropped while `TX_FULL`, commands, status register reads, the fault
 //!   counters (bytes lost on the wire, interrupts lost, spurious interrupts,
-//!   bytes injected, writes lost while vanished), UART mode, bytes still in
+//!   bytes injected, writes lost while vanished), data bytes written outside
+//!   UART mode (ignored), UART mode, bytes still in
 //!   the TX FIFO, the wire time of one byte (`byte_ns`).
 //! - `fault` (read-write): the faults in force, one per line. Writing one
 //!   command sets them: `none` (clears all), `vanish` (every register reads
@@ -74,6 +76,7 @@ impl Writer for CountersView {
         writeln!(f, "irqs_spurious: {}", c.irqs_spurious)?;
         writeln!(f, "injected: {}", c.injected)?;
         writeln!(f, "writes_lost: {}", c.writes_lost)?;
+        writeln!(f, "not_uart: {}", c.not_uart)?;
         writeln!(f, "uart: {}", u8::from(self.0.uart_mode()))?;
         writeln!(f, "tx_pending: {}", self.0.tx_pending())?;
         writeln!(f, "wire_log_len: {}", WIRE_LOG_LEN)?;
@@ -161,9 +164,14 @@ pub(crate) struct VirtDebugfs {
 }
 
 impl VirtDebugfs {
-    /// Creates `snd-dmus-mpu401-virt<n>/` for virtual MPU-401 number `n`.
-    pub(crate) fn new(model: &Arc<VirtMpu401>, n: u32) -> Result<Pin<KBox<Self>>> {
-        let name = CString::try_from_fmt(fmt!("snd-dmus-mpu401-virt{}", n))?;
+    /// Creates `snd-dmus-mpu401-<kind><n>/` for virtual MPU-401 number `n`
+    /// of a kind (`virt`: driven by this module; `peer`: see [`super::peer`]).
+    pub(crate) fn new(model: &Arc<VirtMpu401>, kind: &CStr, n: u32) -> Result<Pin<KBox<Self>>> {
+        let name = CString::try_from_fmt(fmt!(
+            "snd-dmus-mpu401-{}{}",
+            kind.to_str().unwrap_or("virt"),
+            n
+        ))?;
         let dir = Dir::new(&name);
         KBox::pin_init(
             try_pin_init!(Self {

@@ -9,7 +9,8 @@
 //! platform device's IRQ resource.
 //!
 //! - Data port read: the next byte of the input FIFO. Write: into the output
-//!   (TX) FIFO; a write while it is full is dropped and counted.
+//!   (TX) FIFO; a write while it is full is dropped and counted, and so is
+//!   one outside UART mode (intelligent mode takes it as command data).
 //! - Status: [`RX_EMPTY`] while the input FIFO is empty, [`TX_FULL`] while the
 //!   TX FIFO holds `tx_depth` bytes (with an instant cable: while the input
 //!   FIFO is full, since the cable holds nothing).
@@ -32,6 +33,7 @@
 //! timer and may wait for a running callback, which takes the lock.
 
 pub(crate) mod debugfs;
+pub(crate) mod peer;
 pub(crate) mod simirq;
 
 use crate::mpu401::regs::{Mpu401Io, ACK, ENTER_UART, RESET, RX_EMPTY, TX_FULL};
@@ -158,6 +160,10 @@ pub(crate) struct Counters {
     pub(crate) injected: u64,
     /// Data and command writes lost while the chip was gone ([`Faults::vanished`]).
     pub(crate) writes_lost: u64,
+    /// Data bytes written outside UART mode: intelligent mode takes them as
+    /// command data, not MIDI, and the model ignores them (`snd-mpu401-uart`
+    /// writes a 0x00 before each command).
+    pub(crate) not_uart: u64,
 }
 
 /// Faults the model shows until cleared; set through debugfs (`fault`).
@@ -445,6 +451,10 @@ impl Mpu401Io for VirtIo {
                     state.counters.writes_lost += 1;
                     return;
                 }
+                if !state.uart {
+                    state.counters.not_uart += 1;
+                    return;
+                }
                 state.counters.bytes_out += 1;
                 state.arrive(byte, now) && state.take_irq()
             };
@@ -457,6 +467,10 @@ impl Mpu401Io for VirtIo {
             let mut state = model.state.lock();
             if state.faults.vanished {
                 state.counters.writes_lost += 1;
+                return;
+            }
+            if !state.uart {
+                state.counters.not_uart += 1;
                 return;
             }
             if !state.tx.push(byte) {

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snd-dmus-peer: the in-tree MPU-401 UART driver (snd-mpu401-uart, the
+ * library behind snd-mpu401) on the virtual MPU-401s that snd-dmus-mpu401
+ * creates with peer=N, one ALSA card each, so that both drivers run on
+ * identical chips and make bench can compare them. A measuring instrument:
+ *
+ *	modprobe snd-dmus-mpu401 virt=1 peer=1
+ *	modprobe snd-dmus-peer
+ *
+ * The card is what snd-mpu401 makes on an ISA port (snd_mpu401_uart_new:
+ * rawmidi device "MPU-401U", input and output), except that the registers
+ * are the model's (read and write hooks, MPU401_INFO_INTEGRATED: no I/O
+ * ports) and the interrupt is the chip's simulated line, requested here
+ * with the same flags the library uses and handed to
+ * snd_mpu401_uart_interrupt (MPU401_INFO_IRQ_HOOK). Output is the library's
+ * own: written from the trigger and a one-jiffy timer.
+ */
+
+#include <linux/device/faux.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <sound/core.h>
+#include <sound/initval.h>
+#include <sound/mpu401.h>
+
+#include "peer.h"
+
+struct dmus_peer {
+	struct faux_device *fdev;
+	struct snd_card *card;
+	struct snd_mpu401 *mpu;
+	const struct dmus_peer_chip *chip;
+	bool irq;
+};
+
+static struct dmus_peer dmus_peers[SNDRV_CARDS];
+static unsigned int dmus_npeers;
+
+static unsigned char peer_read(struct snd_mpu401 *mpu, unsigned long addr)
+{
+	const struct dmus_peer_chip *chip = mpu->private_data;
+
+	return dmus_peer_read(chip, addr - mpu->port);
+}
+
+static void peer_write(struct snd_mpu401 *mpu, unsigned char data, unsigned long addr)
+{
+	const struct dmus_peer_chip *chip = mpu->private_data;
+
+	dmus_peer_write(chip, data, addr - mpu->port);
+}
+
+static irqreturn_t dmus_peer_interrupt(int irq, void *dev_id)
+{
+	return snd_mpu401_uart_interrupt(irq, dev_id);
+}
+
+static void dmus_peer_remove(struct dmus_peer *p)
+{
+	if (p->irq)
+		free_irq(p->chip->irq, p->mpu);
+	if (p->card)
+		snd_card_free(p->card);
+	faux_device_destroy(p->fdev);
+	memset(p, 0, sizeof(*p));
+}
+
+static int dmus_peer_probe(struct dmus_peer *p, const struct dmus_peer_chip *chip)
+{
+	struct snd_rawmidi *rmidi;
+	char name[32];
+	int err;
+
+	p->chip = chip;
+	snprintf(name, sizeof(name), "snd-dmus-peer.%u", chip->index);
+	p->fdev = faux_device_create(name, NULL, NULL);
+	if (!p->fdev)
+		return -ENOMEM;
+	err = snd_card_new(&p->fdev->dev, -1, NULL, THIS_MODULE, 0, &p->card);
+	if (err < 0) {
+		dev_err(&p->fdev->dev, "cannot create the ALSA card: %d\n", err);
+		goto fail;
+	}
+	strscpy(p->card->driver, "MPU-401 UART");
+	snprintf(p->card->shortname, sizeof(p->card->shortname), "MPU-401 UART peer%u",
+		 chip->index);
+	snprintf(p->card->longname, sizeof(p->card->longname),
+		 "snd-mpu401-uart on virtual MPU-401 peer%u, irq %u", chip->index, chip->irq);
+	err = snd_mpu401_uart_new(p->card, 0, MPU401_HW_MPU401, 0,
+				  MPU401_INFO_INTEGRATED | MPU401_INFO_IRQ_HOOK, -1, &rmidi);
+	if (err < 0) {
+		dev_err(&p->fdev->dev, "snd_mpu401_uart_new: %d\n", err);
+		goto fail;
+	}
+	p->mpu = rmidi->private_data;
+	p->mpu->private_data = (void *)chip;
+	p->mpu->read = peer_read;
+	p->mpu->write = peer_write;
+	/* What snd_mpu401_uart_new requests for an ISA card's line. */
+	err = request_irq(chip->irq, dmus_peer_interrupt, 0, "MPU401 UART", p->mpu);
+	if (err) {
+		dev_err(&p->fdev->dev, "cannot request irq %u: %d\n", chip->irq, err);
+		goto fail;
+	}
+	p->irq = true;
+	err = snd_card_register(p->card);
+	if (err < 0) {
+		dev_err(&p->fdev->dev, "cannot register the ALSA card: %d\n", err);
+		goto fail;
+	}
+	dev_info(&p->fdev->dev, "%s on card %d\n", p->card->longname, p->card->number);
+	return 0;
+
+fail:
+	dmus_peer_remove(p);
+	return err;
+}
+
+static void dmus_peer_remove_all(void)
+{
+	while (dmus_npeers > 0)
+		dmus_peer_remove(&dmus_peers[--dmus_npeers]);
+}
+
+static int __init dmus_peer_init(void)
+{
+	const struct dmus_peer_chip *chip;
+	int err;
+
+	while (dmus_npeers < SNDRV_CARDS && (chip = dmus_peer_get(dmus_npeers))) {
+		err = dmus_peer_probe(&dmus_peers[dmus_npeers], chip);
+		if (err) {
+			dmus_peer_remove_all();
+			return err;
+		}
+		dmus_npeers++;
+	}
+	if (!dmus_npeers) {
+		pr_err("snd-dmus-peer: no chip: load snd-dmus-mpu401 with peer=N first\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void __exit dmus_peer_exit(void)
+{
+	dmus_peer_remove_all();
+}
+
+module_init(dmus_peer_init);
+module_exit(dmus_peer_exit);
+
+MODULE_DESCRIPTION("snd-mpu401-uart on snd-dmus-mpu401's virtual MPU-401s (a measuring instrument)");
+MODULE_AUTHOR("snd-dmus-mpu401 developers");
+MODULE_LICENSE("GPL");
