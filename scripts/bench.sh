@@ -6,7 +6,7 @@
 # throughput, capture latency, CPU cost per byte, 1/4/8 devices at once, and
 # three real MIDI files through aplaymidi on both and dmusplay on ours, scored
 # against the virtual cable's wire log (scripts/guest-compare.sh). Ends with
-# one table, ours / peer per row, and a verdict line. About 15 minutes: the
+# one table, ours / peer per row, and a verdict line. About 17 minutes: the
 # files play in real time.
 
 . "$(dirname "$0")/build.sh"

@@ -2,8 +2,9 @@
 
 //! A one-shot hrtimer that requests service from a group: the render path's
 //! retry when the chip's output FIFO is full (the WDK sample's 1 ms
-//! `KTIMER` + `KDPC`, here at byte resolution), and the sequencer's timer,
-//! armed for the next presentation time.
+//! `KTIMER` + `KDPC`, here at byte resolution: when a quarter of the chip's
+//! FIFO has gone out), and the sequencer's timer, armed for the next
+//! presentation time.
 
 use super::irqlock::{new_spinlock_irq, SpinLockIrq};
 use super::service::KernelServiceGroup;
