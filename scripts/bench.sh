@@ -19,6 +19,7 @@ trap 'rm -rf "$stage"' EXIT
 stage_guest "$stage"
 cat >"$stage/run.sh" <<GUEST
 set -e
+/opt/dmus/selftests/dmus/dmus_reports --baseline
 /opt/dmus/guest-bench.sh $(for f in $FILES; do printf ' /opt/dmus/midi/%s' "$f"; done)
 /opt/dmus/selftests/dmus/dmus_reports -t no_kernel_reports
 GUEST

@@ -14,6 +14,7 @@ trap 'rm -rf "$stage"' EXIT
 stage_guest "$stage"
 cat >"$stage/run.sh" <<'GUEST'
 set -e
+/opt/dmus/selftests/dmus/dmus_reports --baseline
 file=/opt/dmus/midi/5432gone_redfarn.mid
 echo "== modprobe snd-dmus-mpu401 virt=1 (one virtual MPU-401, 31250 baud cable)"
 modprobe snd-dmus-mpu401 virt=1

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # The peer of make bench: the in-tree snd-mpu401-uart driving a virtual
 # MPU-401 of ours (snd-dmus-mpu401 peer=1, then snd-dmus-peer) is a normal
-# ALSA card: it is listed, real files loop back through its rawmidi device
-# byte-exact (read back and on the wire log), aplaymidi/arecordmidi through
-# its sequencer port come back event-exact, and both modules unload.
+# ALSA card: it is listed (cards, amidi), real files loop back through its
+# rawmidi device byte-exact (read back and on the wire log),
+# aplaymidi/arecordmidi through its sequencer port come back event-exact,
+# and both modules unload.
 DIR=$(dirname "$(readlink -f "$0")")
 . "$DIR/../kselftest/ktap_helpers.sh"
 PATH=/opt/dmus:$PATH
@@ -14,7 +15,7 @@ RAW_FILES="polyaft midichn_advanced 5432gone_redfarn"
 SEQ_FILES="polyaft.mid pgmassign_advanced.mid"
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 rmmod snd_dmus_peer snd_dmus_mpu401 2>/dev/null
 if ! modprobe snd-dmus-mpu401 peer=1 pnp=0,0,0,0,0,0,0,0; then
 	ktap_exit_fail_msg "modprobe snd-dmus-mpu401 peer=1 failed"
@@ -24,6 +25,12 @@ if modprobe snd-dmus-peer && grep -q " - MPU-401 UART peer0$" /proc/asound/cards
 else
 	sed 's/^/# /' /proc/asound/cards
 	ktap_test_fail "snd-dmus-peer loads: card 'MPU-401 UART peer0'"
+fi
+if amidi -l | grep -q "MPU-401 UART peer0 MIDI"; then
+	ktap_test_pass "amidi -l lists the peer's rawmidi device"
+else
+	amidi -l | sed 's/^/# /'
+	ktap_test_fail "amidi -l lists the peer's rawmidi device"
 fi
 for f in $RAW_FILES; do
 	if [ ! -f "$RAW/$f.raw" ]; then
