@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sound/asound.h>
+#include "dmus_lib.h"
 
 #define MAX_DEV 8
 #define WIRE_MAX 65536
@@ -94,31 +95,12 @@ static void debugfs_dir(const char *kind, int n, char *buf, size_t len)
 	}
 }
 
-/* "@name: value" of the chip's counters, or -1. */
-static long long counter(const char *dir, const char *name)
-{
-	char path[300], line[128];
-	long long value = -1;
-	size_t len = strlen(name);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/counters", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':')
-			value = strtoll(line + len + 1, NULL, 10);
-	fclose(f);
-	return value;
-}
-
 /* Register accesses so far: status reads, data reads and writes, commands. */
 static long long reg_accesses(const char *dir)
 {
-	return counter(dir, "status_reads") + counter(dir, "bytes_in") +
-	       counter(dir, "bytes_out") + counter(dir, "dropped") + counter(dir, "commands") +
-	       counter(dir, "not_uart");
+	return dmus_virt_counter(dir, "status_reads") + dmus_virt_counter(dir, "bytes_in") +
+	       dmus_virt_counter(dir, "bytes_out") + dmus_virt_counter(dir, "dropped") +
+	       dmus_virt_counter(dir, "commands") + dmus_virt_counter(dir, "not_uart");
 }
 
 struct wire_entry {
@@ -448,9 +430,9 @@ static int stream(const char *kind, int ndev, size_t len)
 		d[i].data = data;
 		d[i].len = len;
 		regs0[i] = reg_accesses(d[i].dir);
-		over0[i] = counter(d[i].dir, "overruns");
+		over0[i] = dmus_virt_counter(d[i].dir, "overruns");
 	}
-	byte_ns = counter(d[0].dir, "byte_ns");
+	byte_ns = dmus_virt_counter(d[0].dir, "byte_ns");
 	irqs0 = interrupts(irq_name(kind));
 	thr0 = irq_thread_ns(thread_name(kind));
 	c0 = cpu_stat();
@@ -465,7 +447,7 @@ static int stream(const char *kind, int ndev, size_t len)
 		uint64_t span, rate;
 
 		regs += reg_accesses(d[i].dir) - regs0[i];
-		overruns += counter(d[i].dir, "overruns") - over0[i];
+		overruns += dmus_virt_counter(d[i].dir, "overruns") - over0[i];
 		task_ns += d[i].cpu_ns;
 		close(d[i].fd);
 		/* Output must be exact; input losses are a figure. */
@@ -521,7 +503,7 @@ static int latency(const char *kind, size_t count)
 	out = calloc(count, sizeof(*out));
 	if (!d.got_at || !d.put_at || !lat || !out)
 		die("calloc");
-	byte_ns = counter(d.dir, "byte_ns");
+	byte_ns = dmus_virt_counter(d.dir, "byte_ns");
 	t0 = now_ns(CLOCK_MONOTONIC);
 	run(&d, 1);
 	n = wire_log(d.dir, t0, wire, WIRE_MAX);

@@ -197,6 +197,24 @@ static inline long long dmus_virt_counter(const char *dir, const char *name)
 	return value;
 }
 
+/*
+ * Waits until the newest virtual MPU-401 has sent what its TX FIFO holds (a
+ * chip cannot take bytes back; at most 2 s) and its last byte has landed,
+ * so that the next opener's input flush drops them and a round trip sees
+ * only its own bytes.
+ */
+static inline void dmus_wait_chip_tx_idle(void)
+{
+	char dir[256];
+	int i;
+
+	if (!dmus_virt_debugfs(dir, sizeof(dir)))
+		return;
+	for (i = 0; i < 200 && dmus_virt_counter(dir, "tx_pending") > 0; i++)
+		usleep(10000);
+	usleep(20000);
+}
+
 /* A counter of /proc/asound/cardN/midi0 ("Tx bytes" or "Rx bytes"). */
 static inline long midi_counter(int card, const char *name)
 {

@@ -732,30 +732,13 @@ static void expect_ordinary_end(struct __test_metadata *_metadata, FIXTURE_DATA(
 	}
 }
 
-/*
- * Waits until the virtual chip has sent what its TX FIFO held when the last
- * writer closed (a chip cannot take bytes back), and the last byte has
- * landed: the next opener's input flush then drops them, and a round trip
- * sees only its own bytes.
- */
-static void wait_chip_tx_idle(void)
-{
-	char dir[256];
-	int i;
-
-	if (!dmus_virt_debugfs(dir, sizeof(dir)))
-		return;
-	for (i = 0; i < 200 && dmus_virt_counter(dir, "tx_pending") > 0; i++)
-		usleep(10000);
-	usleep(20000);
-}
-
 /* The card works: a rawmidi loopback and a DMus round trip. */
 static void expect_card_works(struct __test_metadata *_metadata, FIXTURE_DATA(race) *self)
 {
 	const char *err;
 
-	wait_chip_tx_idle();
+	/* What the blocked writer left in the chip's FIFO goes out first. */
+	dmus_wait_chip_tx_idle();
 	EXPECT_TRUE(rawmidi_round_trip(self->card));
 	err = dmus_round_trip(self->dev, false);
 	EXPECT_EQ(NULL, err) TH_LOG("%s", err);
