@@ -15,6 +15,19 @@
  * with the same flags the library uses and handed to
  * snd_mpu401_uart_interrupt (MPU401_INFO_IRQ_HOOK). Output is the library's
  * own: written from the trigger and a one-jiffy timer.
+ *
+ * One thing is added around the library: its output timer can outlive its
+ * removal. snd_mpu401_uart_remove_timer() calls timer_delete(), not the _sync
+ * variant, and the callback re-arms itself unconditionally, so when the last
+ * byte goes out on one CPU while the callback starts on the other, the timer
+ * keeps running with timer_invoked == 0; the next output trigger then calls
+ * timer_setup() on a pending timer, which corrupts the timer wheel (a
+ * general protection fault in __run_timer_base, or "ODEBUG: init active" on a
+ * kernel with DEBUG_OBJECTS_TIMERS), and the card's free leaves it firing on
+ * freed memory. dmus_peer_output_trigger() re-arms the existing timer with
+ * mod_timer() before the library's trigger runs, so the library never calls
+ * timer_setup() twice, and removal shuts the timer down. The rest of the
+ * output path, and its cost, is the library's.
  */
 
 #include <linux/device/faux.h>
@@ -32,6 +45,8 @@ struct dmus_peer {
 	struct snd_mpu401 *mpu;
 	const struct dmus_peer_chip *chip;
 	bool irq;
+	/* Times the library's output timer was found running after its removal. */
+	unsigned int stray_timers;
 };
 
 static struct dmus_peer dmus_peers[SNDRV_CARDS];
@@ -39,16 +54,80 @@ static unsigned int dmus_npeers;
 
 static unsigned char peer_read(struct snd_mpu401 *mpu, unsigned long addr)
 {
-	const struct dmus_peer_chip *chip = mpu->private_data;
+	const struct dmus_peer *p = mpu->private_data;
 
-	return dmus_peer_read(chip, addr - mpu->port);
+	return dmus_peer_read(p->chip, addr - mpu->port);
 }
 
 static void peer_write(struct snd_mpu401 *mpu, unsigned char data, unsigned long addr)
 {
-	const struct dmus_peer_chip *chip = mpu->private_data;
+	const struct dmus_peer *p = mpu->private_data;
 
-	dmus_peer_write(chip, data, addr - mpu->port);
+	dmus_peer_write(p->chip, data, addr - mpu->port);
+}
+
+/* The library's output ops (snd_mpu401_uart_output), saved at the first probe. */
+static const struct snd_rawmidi_ops *dmus_peer_lib_output;
+
+/*
+ * The library's output trigger, except that when its output timer has been
+ * set up once and no mode holds it now, the timer is (re-)armed here, under
+ * the library's timer_lock, and marked as held by output: the library's
+ * snd_mpu401_uart_add_timer() then only sets the bit instead of calling
+ * timer_setup() on a timer that may still be pending (see the top of file).
+ */
+static void dmus_peer_output_trigger(struct snd_rawmidi_substream *substream, int up)
+{
+	struct snd_mpu401 *mpu = substream->rmidi->private_data;
+
+	if (up) {
+		guard(spinlock_irqsave)(&mpu->timer_lock);
+		if (!mpu->timer_invoked && mpu->timer.function) {
+			if (timer_pending(&mpu->timer))
+				((struct dmus_peer *)mpu->private_data)->stray_timers++;
+			mod_timer(&mpu->timer, 1 + jiffies);
+			mpu->timer_invoked |= MPU401_MODE_OUTPUT_TIMER;
+		}
+	}
+	dmus_peer_lib_output->trigger(substream, up);
+}
+
+static int dmus_peer_output_open(struct snd_rawmidi_substream *substream)
+{
+	return dmus_peer_lib_output->open(substream);
+}
+
+static int dmus_peer_output_close(struct snd_rawmidi_substream *substream)
+{
+	return dmus_peer_lib_output->close(substream);
+}
+
+static const struct snd_rawmidi_ops dmus_peer_output_ops = {
+	.open = dmus_peer_output_open,
+	.close = dmus_peer_output_close,
+	.trigger = dmus_peer_output_trigger,
+};
+
+/* Puts dmus_peer_output_ops in front of the library's output ops. */
+static int dmus_peer_wrap_output(struct snd_rawmidi *rmidi)
+{
+	struct snd_rawmidi_str *out = &rmidi->streams[SNDRV_RAWMIDI_STREAM_OUTPUT];
+	const struct snd_rawmidi_ops *ops;
+	struct snd_rawmidi_substream *substream;
+
+	substream = list_first_entry_or_null(&out->substreams, struct snd_rawmidi_substream, list);
+	if (!substream)
+		return -ENODEV;
+	ops = substream->ops;
+	/* The library's ops are open, close and trigger; anything else is not wrapped. */
+	if (!ops || !ops->open || !ops->close || !ops->trigger || ops->drain)
+		return -ENODEV;
+	if (!dmus_peer_lib_output)
+		dmus_peer_lib_output = ops;
+	else if (ops != dmus_peer_lib_output)
+		return -ENODEV;
+	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_OUTPUT, &dmus_peer_output_ops);
+	return 0;
 }
 
 static irqreturn_t dmus_peer_interrupt(int irq, void *dev_id)
@@ -60,6 +139,12 @@ static void dmus_peer_remove(struct dmus_peer *p)
 {
 	if (p->irq)
 		free_irq(p->chip->irq, p->mpu);
+	/* No file is open (the module is going), so only a stray timer re-arms. */
+	if (p->mpu && p->mpu->timer.function)
+		timer_shutdown_sync(&p->mpu->timer);
+	if (p->stray_timers)
+		dev_info(&p->fdev->dev, "the library's output timer ran on after its removal %u times\n",
+			 p->stray_timers);
 	if (p->card)
 		snd_card_free(p->card);
 	faux_device_destroy(p->fdev);
@@ -94,9 +179,14 @@ static int dmus_peer_probe(struct dmus_peer *p, const struct dmus_peer_chip *chi
 		goto fail;
 	}
 	p->mpu = rmidi->private_data;
-	p->mpu->private_data = (void *)chip;
+	p->mpu->private_data = p;
 	p->mpu->read = peer_read;
 	p->mpu->write = peer_write;
+	err = dmus_peer_wrap_output(rmidi);
+	if (err) {
+		dev_err(&p->fdev->dev, "the library's rawmidi output ops are not the ones wrapped here\n");
+		goto fail;
+	}
 	/* What snd_mpu401_uart_new requests for an ISA card's line. */
 	err = request_irq(chip->irq, dmus_peer_interrupt, 0, "MPU401 UART", p->mpu);
 	if (err) {

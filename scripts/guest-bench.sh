@@ -15,7 +15,10 @@
 #   - CPU cost per byte moved during the 64 KiB run: interrupts, register
 #     accesses, hard-IRQ and softirq time, the driver's IRQ threads, the
 #     benchmark's own threads, all CPU time;
-#   - scaling: 4 and 8 devices streaming 64 KiB each at once.
+#   - scaling: 4 and 8 devices streaming 64 KiB each at once;
+#   - bursts: 4 devices write 300 bursts of 48 bytes each, 20 ms apart
+#     (dmus_bench bursts): bursts that crossed the wire with bytes that were
+#     not written (all bytes must arrive).
 # The modules must not be loaded yet.
 #
 # Usage: guest-bench.sh FILE...
@@ -45,9 +48,9 @@ row() {
 	}' >>"$summary"
 }
 
-# measure KIND: latency, then 1, 4 and 8 devices streaming (results in
-# l<KIND>, s<KIND>1, s<KIND>4, s<KIND>8), then the files through aplaymidi
-# (and dmusplay for ours).
+# measure KIND: latency, then 1, 4 and 8 devices streaming, then bursts
+# (results in l<KIND>, s<KIND>1, s<KIND>4, s<KIND>8, b<KIND>), then the files
+# through aplaymidi (and dmusplay for ours).
 measure() {
 	k=$1
 	shift
@@ -71,6 +74,12 @@ measure() {
 		eval "s$k$n=\$(dmus_bench stream $k $n)" || exit 1
 		eval "echo \"\$s$k$n\""
 	done
+	echo "== $k: 4 devices, 300 bursts of 48 bytes each"
+	eval "b$k=\$(dmus_bench bursts $k 4 300)"
+	rc=$?
+	eval "echo \"\$b$k\""
+	# 3: every byte arrived, some bursts with bytes not written (a figure).
+	[ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
 	if [ "$k" = peer ]; then
 		DMUS_COMPARE_PEER=1 guest-compare.sh "$@" || exit 1
 	else
@@ -87,8 +96,8 @@ modprobe snd-dmus-peer || exit 1
 cat /proc/asound/cards
 measure peer "$@"
 rmmod snd_dmus_peer && rmmod snd_dmus_mpu401 || exit 1
-so1=$svirt1 so4=$svirt4 so8=$svirt8 lo=$lvirt
-sp1=$speer1 sp4=$speer4 sp8=$speer8 lp=$lpeer
+so1=$svirt1 so4=$svirt4 so8=$svirt8 lo=$lvirt bo=$bvirt
+sp1=$speer1 sp4=$speer4 sp8=$speer8 lp=$lpeer bp=$bpeer
 
 # Per byte: a result's key divided by the bytes it moved, 2 decimals.
 per_byte() { div "$(kv "$1" "$2")" "$(kv "$1" bytes)"; }
@@ -136,6 +145,7 @@ for n in 4 8; do
 	row "$n devices: interrupts per byte" "$(per_byte "$o" irqs)" "$(per_byte "$p" irqs)" lower
 	row "$n devices: input bytes lost" "$(kv "$o" lost)" "$(kv "$p" lost)" lower
 done
+row "bursts with bytes not written, of 1200" "$(kv "$bo" bad_bursts)" "$(kv "$bp" bad_bursts)" lower
 
 echo "== ours (snd-dmus-mpu401) / peer (in-tree snd-mpu401-uart), identical virtual MPU-401s"
 echo "   at $(div "$wire" 1000) bytes/s on the wire; ratio = ours / peer"

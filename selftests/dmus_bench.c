@@ -7,7 +7,8 @@
  * /sys/kernel/debug/snd-dmus-mpu401-<kind><n>/. Not a test: it prints figures
  * (one "result" line of key=value pairs per run, for scripts/guest-bench.sh)
  * and fails (exit status 1) when what crossed the wire is not what was
- * written, or when latency's or loop's bytes do not come back exactly.
+ * written (bursts: 3, see below), or when latency's or loop's bytes do not
+ * come back exactly.
  *
  *   dmus_bench stream KIND N [BYTES]  N devices stream BYTES (65536) each at
  *				       once through rawmidi: wire throughput
@@ -20,6 +21,16 @@
  *				       message on the wire (out_*)
  *   dmus_bench loop KIND FILE	       FILE's bytes through device 0 and back,
  *				       byte-exact (exit status 1 if not)
+ *   dmus_bench bursts KIND N COUNT    N devices at once write COUNT bursts of
+ *				       48 bytes, 20 ms apart: each outruns a
+ *				       16-byte TX FIFO and drains, so the
+ *				       driver starts and stops its output
+ *				       (snd-mpu401-uart: its timer) COUNT
+ *				       times. Exit status 1 when a byte is
+ *				       lost or comes back other than it
+ *				       crossed the wire, 3 when all arrive
+ *				       but some bursts crossed the wire with
+ *				       bytes not written (bad_bursts=)
  *
  * CPU: hard-IRQ and softirq time from /proc/stat (measured, not sampled,
  * with CONFIG_IRQ_TIME_ACCOUNTING; in 10 ms units), the run time of the
@@ -239,7 +250,8 @@ struct dev {
 	uint64_t *got_at;	/* latency: CLOCK_MONOTONIC of the read that got byte i */
 	uint64_t *put_at;	/* latency: CLOCK_MONOTONIC before the write of byte i */
 	uint64_t cpu_ns;	/* the reader's and the writer's CPU time */
-	unsigned int gap_us;	/* latency: between 3-byte writes */
+	unsigned int gap_us;	/* latency, bursts: between writes */
+	size_t chunk;		/* bytes a write (0: 3 with gap_us, else 256) */
 	bool failed;
 };
 
@@ -275,7 +287,7 @@ static void *reader(void *arg)
 static void *writer(void *arg)
 {
 	struct dev *d = arg;
-	size_t off = 0, chunk = d->gap_us ? 3 : 256;
+	size_t off = 0, chunk = d->chunk ? d->chunk : d->gap_us ? 3 : 256;
 
 	while (off < d->len) {
 		size_t n = d->len - off < chunk ? d->len - off : chunk;
@@ -360,7 +372,16 @@ static bool wire_exact(struct dev *d, const struct wire_entry *wire, size_t nwir
 	}
 	for (i = 0; i < nwire; i++)
 		if (wire[i].byte != d->data[i]) {
-			fprintf(stderr, "# %s: wire byte %zu differs\n", d->dir, i);
+			size_t j;
+
+			fprintf(stderr, "# %s: wire byte %zu differs; written, then on the wire:\n#",
+				d->dir, i);
+			for (j = i < 4 ? 0 : i - 4; j < i + 4 && j < nwire; j++)
+				fprintf(stderr, " %02x", d->data[j]);
+			fprintf(stderr, "\n#");
+			for (j = i < 4 ? 0 : i - 4; j < i + 4 && j < nwire; j++)
+				fprintf(stderr, " %02x@%llu", wire[j].byte, (unsigned long long)wire[j].t);
+			fprintf(stderr, "\n");
 			return false;
 		}
 	return true;
@@ -562,6 +583,63 @@ static int loop(const char *kind, const char *file)
 	return 0;
 }
 
+static int bursts(const char *kind, int ndev, size_t count)
+{
+	static struct wire_entry wire[WIRE_MAX];
+	struct dev d[MAX_DEV] = { 0 };
+	size_t len = count * 48, bad = 0;
+	unsigned char *data;
+	bool ok = true;
+	uint64_t t0;
+	int i;
+
+	if (ndev < 1 || ndev > MAX_DEV || !count || len > WIRE_MAX) {
+		fprintf(stderr, "dmus_bench: 1 to %d devices, 1 to %d bursts\n", MAX_DEV,
+			WIRE_MAX / 48);
+		return 2;
+	}
+	data = pattern(len);
+	for (i = 0; i < ndev; i++) {
+		open_dev(&d[i], kind, i);
+		d[i].data = data;
+		d[i].len = len;
+		d[i].chunk = 48;
+		d[i].gap_us = 20000;
+	}
+	t0 = now_ns(CLOCK_MONOTONIC);
+	run(d, ndev);
+	for (i = 0; i < ndev; i++) {
+		size_t n = wire_log(d[i].dir, t0, wire, WIRE_MAX), j, k;
+
+		close(d[i].fd);
+		/* Every byte written crossed the wire once and came back as it crossed. */
+		if (d[i].failed || n != len || d[i].ngot != len) {
+			fprintf(stderr, "# %s: %zu bytes written, %zu on the wire, %zu back\n",
+				d[i].dir, len, n, d[i].ngot);
+			ok = false;
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			if (d[i].got[j] != wire[j].byte) {
+				fprintf(stderr, "# %s: byte %zu came back other than it crossed\n",
+					d[i].dir, j);
+				ok = false;
+				break;
+			}
+		/* Bursts whose bytes on the wire are not the ones written. */
+		if (!wire_exact(&d[i], wire, n))
+			for (j = 0; j < n; j += 48)
+				for (k = j; k < j + 48; k++)
+					if (wire[k].byte != data[k]) {
+						bad++;
+						break;
+					}
+	}
+	printf("result kind=%s bursts devices=%d count=%zu ok=%d bad_bursts=%zu\n", kind, ndev,
+	       count, ok, bad);
+	return !ok ? 1 : bad ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "stream"))
@@ -570,7 +648,10 @@ int main(int argc, char **argv)
 		return latency(argv[2], argc > 3 ? strtoul(argv[3], NULL, 0) : 500);
 	if (argc == 4 && !strcmp(argv[1], "loop"))
 		return loop(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "bursts"))
+		return bursts(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 0));
 	fprintf(stderr, "usage: dmus_bench stream KIND N [BYTES] | latency KIND [COUNT] | loop KIND FILE\n"
+			"       | bursts KIND N COUNT\n"
 			"       KIND: virt (snd-dmus-mpu401) or peer (snd-mpu401-uart)\n");
 	return 2;
 }
