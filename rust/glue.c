@@ -450,7 +450,9 @@ void dmus_glue_release_ports(unsigned long start, unsigned long len)
  * the bytes of a user write (runtime->avail) before it copies them with the
  * lock dropped, so a transmit from interrupt context may see bytes that are
  * not there yet; what is pending when the write path calls trigger(1), after
- * its copy, is safe to send.
+ * its copy, is safe to send. The core fix (copy, then publish) is
+ * Documentation/patches/0001-ALSA-rawmidi-copy-a-user-write-before-publishing-it.patch;
+ * scripts/rawmidi-race.sh reproduces the race and checks the fix.
  */
 int dmus_glue_output_pending(struct snd_rawmidi_substream *s)
 {
