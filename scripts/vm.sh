@@ -36,9 +36,14 @@ cp -a "$STAGE" "$work/root/opt/dmus"
 	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1)
 } >"$work/initrd.cpio.gz"
 
+# la57=off: 4-level paging. With 5-level paging, an interrupt that arrives
+# while identify_boot_cpu() re-reads the CPU's features (LA57 briefly clear
+# in boot_cpu_data) makes KASAN's shadow bounds follow the 4-level layout
+# and report a "wild-memory-access" on the 5-level direct map
+# (do_raw_spin_lock <- handle_edge_irq, at 0.002 s of a debug boot).
 set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 2 -m 1024 \
+	-accel tcg -cpu max,la57=off -smp 2 -m 1024 \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$BUILD/arch/x86/boot/bzImage" -initrd "$work/initrd.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 ${DMUS_APPEND:-}" \
