@@ -98,6 +98,31 @@ TEST_F(reports, kmemleak_clean)
 	EXPECT_EQ(NULL, strstr(buf, "unreferenced object"));
 }
 
+/*
+ * The next record of /dev/kmsg (@fd, non-blocking) into @rec, NUL-terminated,
+ * and its sequence number (ULLONG_MAX if it has none); false at the end. One
+ * record per read, EAGAIN at the end, EPIPE when records were overwritten
+ * (said on stderr when @say_lost).
+ */
+static bool kmsg_next(int fd, char *rec, size_t size, unsigned long long *seq, bool say_lost)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, size - 1);
+		if (n >= 0 || errno != EPIPE)
+			break;
+		if (say_lost)
+			fprintf(stderr, "# the kernel log wrapped: records were lost\n");
+	}
+	if (n <= 0)
+		return false;
+	rec[n] = '\0';
+	if (sscanf(rec, "%*u,%llu", seq) != 1)
+		*seq = ULLONG_MAX;
+	return true;
+}
+
 TEST_F(reports, no_kernel_reports)
 {
 	static char rec[8192];
@@ -105,7 +130,6 @@ TEST_F(reports, no_kernel_reports)
 	int found = 0, records = 0, boot = 0;
 	unsigned long long seq, baseline = 0;
 	FILE *f = fopen(BASELINE_SEQ, "r");
-	ssize_t n;
 
 	/* Without a baseline every record counts. */
 	if (!f || fscanf(f, "%llu", &baseline) != 1)
@@ -114,22 +138,11 @@ TEST_F(reports, no_kernel_reports)
 		fclose(f);
 
 	ASSERT_LE(0, fd);
-	/* One record per read; EAGAIN at the end; EPIPE when one was overwritten. */
-	for (;;) {
+	while (kmsg_next(fd, rec, sizeof(rec), &seq, true)) {
 		size_t i;
 		char *text;
 
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE) {
-			fprintf(stderr, "# the kernel log wrapped: records were lost\n");
-			continue;
-		}
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
 		records++;
-		if (sscanf(rec, "%*u,%llu", &seq) != 1)
-			seq = ULLONG_MAX;
 		text = strchr(rec, ';');
 		text = text ? text + 1 : rec;
 		for (i = 0; i < ARRAY_SIZE(report_markers); i++) {
@@ -159,21 +172,13 @@ static void save_baseline_seq(void)
 	static char rec[8192];
 	unsigned long long seq, last = 0;
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	ssize_t n;
 	FILE *f;
 
 	if (fd < 0)
 		return;
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
-		if (sscanf(rec, "%*u,%llu", &seq) == 1)
+	while (kmsg_next(fd, rec, sizeof(rec), &seq, false))
+		if (seq != ULLONG_MAX)
 			last = seq;
-	}
 	close(fd);
 	f = fopen(BASELINE_SEQ, "w");
 	if (f) {
