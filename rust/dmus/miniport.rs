@@ -57,15 +57,21 @@ pub struct NewStream<M, G> {
     /// port's sequencer should hand the stream an event. The MPU-401 asks for 0 ("we want
     /// stuff as soon as it comes in").
     pub schedule_prefetch: ReferenceTime,
-    /// `ppServiceGroup`: the group the port should add the stream's service to (the capture
-    /// stream returns the miniport's group, so the ISR's `notify` reaches it), or `None`.
+    /// `ppServiceGroup`: the stream's service group, "the service group that is being
+    /// registered for interrupt notification" (WDK), or `None`. The WDK's dmusuart sample
+    /// returns its miniport's group for a capture stream and none for render. The MPU-401
+    /// miniport returns `None` for both: its group reaches the port through
+    /// [`PortDMus::register_service_group`] in [`MiniportDMus::init`] already, and its
+    /// interrupt handler notifies that group. The kernel probe ignores this field.
     pub service_group: Option<G>,
 }
 
 /// `IMiniportDMus` of `dmusicks.h`: a DMus miniport driver.
 ///
-/// The port calls it; the miniport keeps the [`PortDMus`] handle it got in
-/// [`init`](Self::init) to call [`PortDMus::notify`] from its interrupt handler.
+/// The port calls it; the miniport calls [`PortDMus::notify`] from its interrupt handler.
+/// (The MPU-401 miniport's interrupt handler holds its own port handle, given by the probe;
+/// the handle passed to [`init`](Self::init) goes into the service group, as the port's
+/// member.)
 pub trait MiniportDMus {
     /// The port handle the miniport keeps (a reference-counted handle to the port).
     type Port: PortDMus;
@@ -79,15 +85,21 @@ pub trait MiniportDMus {
     /// The stream type.
     type Stream: Mxf<Pool = <Self::Allocator as AllocatorMxf>::Pool>;
 
-    /// `IMiniportDMus::Init`: finds and resets the hardware (for the MPU-401: the reset
-    /// handshake and UART mode), keeps `port`, and returns the miniport's service group, if
-    /// it has one (after registering it with
-    /// [`PortDMus::register_service_group`]).
+    /// `IMiniportDMus::Init`: finds and resets the hardware, keeps `port`, and returns the
+    /// miniport's service group, if it has one (after registering it with
+    /// [`PortDMus::register_service_group`]). The port adds nothing to the group: a miniport
+    /// that wants the port serviced adds the port's sink to its group itself.
     ///
-    /// Errors: [`Error::InvalidArgument`] (`-EINVAL`) for unusable resources (the MPU-401
-    /// needs exactly one I/O range, at most one IRQ); [`Error::Busy`] (`-EBUSY`) if they are
-    /// taken; [`Error::NoDevice`] (`-ENODEV`) if the chip does not answer its reset;
-    /// [`Error::NoMemory`] (`-ENOMEM`).
+    /// The MPU-401 miniport's `init` does less: the probe has already reserved the ports and
+    /// run the reset handshake and UART mode, so `init` registers its group with the port,
+    /// adds the port's service (`port::PortService`) as the group's member, and returns the
+    /// group.
+    ///
+    /// Errors (the contract): [`Error::InvalidArgument`] (`-EINVAL`) for unusable resources;
+    /// [`Error::Busy`] (`-EBUSY`) if they are taken; [`Error::NoDevice`] (`-ENODEV`) if the
+    /// chip does not answer its reset; [`Error::NoMemory`] (`-ENOMEM`). The MPU-401's `init`
+    /// returns only `NoMemory` (from `register_service_group`) or `Busy` (the group has no
+    /// free member slot).
     ///
     /// Context: process (may sleep).
     fn init(
@@ -97,12 +109,14 @@ pub trait MiniportDMus {
     ) -> Result<Option<<Self::Port as PortDMus>::ServiceGroup>, Error>;
 
     /// `IMiniportDMus::NewStream`: creates a stream of `kind` that takes events from (and
-    /// returns them to) `allocator` and reads time from `clock`.
+    /// returns them to) `allocator` and reads time from `clock`, with its schedule prefetch
+    /// and service group (see [`NewStream`]).
     ///
-    /// Errors: [`Error::InvalidArgument`] (`-EINVAL`) for a kind the miniport does not
-    /// support (the MPU-401 has no wave sink); [`Error::Busy`] (`-EBUSY`) when the kind's
-    /// instance limit is reached (one render, one capture stream on the MPU-401);
-    /// [`Error::NoDevice`] (`-ENODEV`); [`Error::NoMemory`] (`-ENOMEM`).
+    /// Errors (the contract): [`Error::InvalidArgument`] (`-EINVAL`) for a kind the miniport
+    /// does not support; [`Error::Busy`] (`-EBUSY`) when the kind's instance limit is
+    /// reached; [`Error::NoDevice`] (`-ENODEV`); [`Error::NoMemory`] (`-ENOMEM`). The MPU-401
+    /// miniport returns `InvalidArgument` for [`DmusStreamType::WaveSink`] and `NoMemory`;
+    /// it keeps no instance count (the probe creates one render and one capture stream).
     ///
     /// Context: process (may sleep).
     fn new_stream(

@@ -119,7 +119,8 @@ pub trait Mxf {
     ///
     /// Errors: [`Error::NoDevice`] (`-ENODEV`) or [`Error::Io`] (`-EIO`) if the hardware
     /// cannot enter RUN (the WDK sample returns `STATUS_INVALID_DEVICE_STATE` when the
-    /// MPU-401 is not initialised).
+    /// MPU-401 is not initialised). The MPU-401 streams never fail: their chip passed the
+    /// handshake before they were made.
     ///
     /// Context: process (may sleep).
     fn set_state(&self, state: KsState) -> Result<(), Error>;
@@ -127,23 +128,36 @@ pub trait Mxf {
     /// `IMXF::PutMessage`: hands the stream a chain of events.
     ///
     /// Render: `Some(chain)` holds due events from the sequencer, to write to the hardware in
-    /// order (packages played in place). Capture: `None` (or an empty chain) means "pull now":
-    /// the port's service routine calls it from the service group's DPC after the ISR called
+    /// order. A package event (`DMUS_KEF_PACKAGE_EVENT`) reaches the stream whole: the port's
+    /// sequencer queues it by the package event's own `pres_time` (its members' times are not
+    /// looked at), and the stream replaces it by its members when it reaches the head of its
+    /// queue ([`EventChain::pop_front_unpacked`]; the MPU-401 render stream does this), so the
+    /// members go out in chain order where the package stood. Nothing in the kernel module
+    /// makes package events today: the rawmidi parser and the DMus device's unpacker make
+    /// single messages. Capture: `None` means "pull now": the port's service routine calls it
+    /// from the service group's DPC after the ISR called
     /// [`PortDMus::notify`](super::port::PortDMus::notify), and the stream moves what the
-    /// hardware received to its output (`PutMessage(NULL)` in the WDK capture path).
+    /// hardware received to its output (`PutMessage(NULL)` in the WDK capture path). The
+    /// MPU-401 capture stream takes no chain: `Some`, even empty, is
+    /// [`Error::InvalidArgument`].
     ///
     /// The chain is consumed in every case. Errors: [`Error::Io`] (`-EIO`) if the hardware
     /// stopped accepting data (the WDK sample gives up after 100 failed tries); the events are
-    /// then returned to the allocator.
+    /// then returned to the allocator. The MPU-401 render stream never returns it: while its
+    /// output is stuck it discards (and counts) what it gets and returns `Ok`, and the port
+    /// asks it with `output_stuck`. [`Error::ForeignPool`] (`-EINVAL`) for a chain of another
+    /// pool.
     ///
-    /// Context: softirq (service group tasklet, hrtimer) or process; never sleeps.
+    /// Context: softirq (the service group's tasklet; the kernel port calls it only from there)
+    /// or process; never sleeps.
     fn put_message(&self, chain: Option<EventChain<Self::Pool>>) -> Result<(), Error>;
 
     /// `IMXF::ConnectOutput`: sets where a capture stream sends its events. Until connected
     /// (and after disconnecting) captured events go back to the allocator.
     ///
     /// Errors: [`Error::InvalidArgument`] (`-EINVAL`) on a stream with no output (render);
-    /// [`Error::Busy`] (`-EBUSY`) if an output is already connected.
+    /// [`Error::Busy`] (`-EBUSY`) if an output is already connected. (The MPU-401 capture
+    /// stream does not refuse: a second output replaces the first.)
     ///
     /// Context: process.
     fn connect_output(&self, sink: Self::Output) -> Result<(), Error>;
@@ -153,6 +167,10 @@ pub trait Mxf {
     /// to it.
     ///
     /// Errors: [`Error::InvalidArgument`] (`-EINVAL`) if `sink` is not the connected output.
+    ///
+    /// The MPU-401 capture stream is looser: it returns `Ok` for any `sink` (removing it only
+    /// when it is the connected one) and returns at once; a service pass already delivering
+    /// holds its own reference to the sink and may still finish delivering to it.
     ///
     /// Context: process (may sleep).
     fn disconnect_output(&self, sink: &Self::Output) -> Result<(), Error>;

@@ -13,9 +13,13 @@
 //! the same time) and O(1) for events that arrive in time order, the usual case; an event
 //! earlier than the last queued one costs a walk from the front.
 //!
-//! Context: a `Sequencer` is a plain value with `&mut self` methods; the port keeps it under
-//! the lock of the render stream (a spinlock taken in softirq and process context, or from an
-//! hrtimer callback), and calls [`Sequencer::next_due_time`] to arm its timer.
+//! Context: a `Sequencer` is a plain value with `&mut self` methods; it arms no timer and
+//! takes no lock. The kernel port keeps it in its render feed, under the feed's spinlock
+//! (`spin_lock_irqsave`), which the service tasklet (softirq: the render pump) and process
+//! context (DMus device writes, drops and STOP, a rawmidi close, teardown) take. After a pump
+//! pass the port reads [`Sequencer::next_due_time`] and arms its own one-shot hrtimer (a
+//! `ServiceTimer`, created when the miniport registers its service group) for that time less
+//! the schedule prefetch; the timer's callback only schedules the tasklet, which pumps again.
 //!
 //! Source: "MIDI Transport" and "Latency Clocks" in the WDK audio documentation (the port's
 //! sequencer "reorders them by timestamp" and calls the miniport "when they are due").
@@ -110,9 +114,11 @@ impl<P: PoolRef> Sequencer<P> {
         due
     }
 
-    /// The time the next event falls due, to arm the timer: `Some(ReferenceTime::MIN)` if an
-    /// immediate event waits, the earliest `pres_time` of the timed queue otherwise, `None`
-    /// when nothing is queued.
+    /// The time the next event falls due: `Some(ReferenceTime::MIN)` if an immediate event
+    /// waits, the earliest `pres_time` of the timed queue otherwise, `None` when nothing is
+    /// queued. The sequencer arms nothing itself; the caller uses this to arm its own timer
+    /// (the kernel port: after a [`pop_due`](Self::pop_due), for this time less the schedule
+    /// prefetch, only when that is still ahead).
     pub fn next_due_time(&self) -> Option<ReferenceTime> {
         if !self.immediate.is_empty() {
             return Some(ReferenceTime::MIN);

@@ -37,15 +37,19 @@ pub trait ServiceGroup: ServiceSink {
     /// `IServiceGroup::AddMember`: adds `member`; it is serviced from the next deferred call
     /// on.
     ///
-    /// Errors: [`Error::NoMemory`] (`-ENOMEM`) if the group cannot store another member.
+    /// Errors: [`Error::Busy`] (`-EBUSY`) if the group holds as many members as it can (the
+    /// kernel's group holds four, `port::service::MAX_MEMBERS`, and allocates nothing here).
     ///
     /// Context: process.
     fn add_member(&self, member: Self::Member) -> Result<(), Error>;
 
-    /// `IServiceGroup::RemoveMember`: removes `member`; returns once no deferred call is
-    /// still running it, so the member may be freed afterwards (the WDK sample's stream
-    /// destructor missed this wait).
+    /// `IServiceGroup::RemoveMember`: removes `member` and returns without waiting. A deferred
+    /// call that started before may still run the member's `request_service` once after this
+    /// returns, so a group must keep each member alive for the call that runs it (the kernel's
+    /// group runs its members from references taken under its lock, `Arc` clones): the member
+    /// is freed when that call drops its reference, never while it runs. The WDK sample's
+    /// stream destructor freed the stream with no such guarantee.
     ///
-    /// Context: process (may sleep).
+    /// Context: process.
     fn remove_member(&self, member: &Self::Member);
 }
