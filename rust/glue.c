@@ -80,10 +80,10 @@ static const struct snd_rawmidi_ops dmus_input_ops = {
 	.trigger = dmus_input_trigger,
 };
 
-int dmus_glue_card_new(struct device *parent, int idx, const char *id,
-		       struct module *owner, struct snd_card **card)
+/* A card of this module (its owner: THIS_MODULE) for @parent. */
+int dmus_glue_card_new(struct device *parent, int idx, const char *id, struct snd_card **card)
 {
-	return snd_card_new(parent, idx, id, owner, 0, card);
+	return snd_card_new(parent, idx, id, THIS_MODULE, 0, card);
 }
 
 void dmus_glue_card_set_names(struct snd_card *card, const char *driver,
@@ -257,28 +257,6 @@ void dmus_glue_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 	spin_unlock_irqrestore(lock, flags);
 }
 
-/* --- port I/O: one accessor for ISA ports and PCI I/O BARs -------------- */
-
-void __iomem *dmus_glue_ioport_map(unsigned long port, unsigned int len)
-{
-	return ioport_map(port, len);
-}
-
-void dmus_glue_ioport_unmap(void __iomem *addr)
-{
-	ioport_unmap(addr);
-}
-
-u8 dmus_glue_ioread8(void __iomem *addr)
-{
-	return ioread8(addr);
-}
-
-void dmus_glue_iowrite8(u8 value, void __iomem *addr)
-{
-	iowrite8(value, addr);
-}
-
 /* --- simulated interrupts for the virtual MPU-401 ----------------------- */
 
 struct dmus_simirq {
@@ -336,18 +314,18 @@ void dmus_glue_simirq_free(struct dmus_simirq *s, unsigned int count)
 /* --- platform devices with resources ------------------------------------ */
 
 /*
- * Registers platform device DMUS_DRIVER_NAME.@id (PLATFORM_DEVID_AUTO: a
- * free number), a child of @parent (NULL: none), with an I/O range [@port,
- * @port + 1] when @port is non-zero and an IRQ when @irq is positive. The
- * driver's probe runs now.
+ * Registers platform device @name.@id (PLATFORM_DEVID_AUTO: a free number),
+ * a child of @parent (NULL: none), with an I/O range [@port, @port + 1] when
+ * @port is non-zero and an IRQ when @irq is positive. The probe of the
+ * driver called @name runs now.
  */
-struct platform_device *dmus_glue_platform_register(struct device *parent, int id,
-						    unsigned long port, int irq)
+struct platform_device *dmus_glue_platform_register(const char *name, struct device *parent,
+						    int id, unsigned long port, int irq)
 {
 	struct resource res[2] = {};
 	struct platform_device_info info = {
 		.parent = parent,
-		.name = DMUS_DRIVER_NAME,
+		.name = name,
 		.id = id,
 		.res = res,
 	};
@@ -356,14 +334,14 @@ struct platform_device *dmus_glue_platform_register(struct device *parent, int i
 		res[info.num_res].start = port;
 		res[info.num_res].end = port + 1;
 		res[info.num_res].flags = IORESOURCE_IO;
-		res[info.num_res].name = DMUS_DRIVER_NAME;
+		res[info.num_res].name = name;
 		info.num_res++;
 	}
 	if (irq > 0) {
 		res[info.num_res].start = irq;
 		res[info.num_res].end = irq;
 		res[info.num_res].flags = IORESOURCE_IRQ;
-		res[info.num_res].name = DMUS_DRIVER_NAME;
+		res[info.num_res].name = name;
 		info.num_res++;
 	}
 	return platform_device_register_full(&info);
@@ -392,21 +370,27 @@ int dmus_glue_pci_enable(struct device *dev)
 }
 
 /*
- * Start and length of BAR @bar of PCI device @dev when it is an I/O BAR.
- * Returns 0, -EINVAL for a BAR number above 5, -ENODEV when the BAR is
- * absent or maps memory.
+ * Whether BAR @bar (0-5, checked by the caller) of PCI device @dev is an I/O
+ * BAR with ports (Linux 7.2's Rust pci::Device has resource_start and
+ * resource_len, not the flags).
  */
-int dmus_glue_pci_io_bar(struct device *dev, int bar, unsigned long *start, unsigned long *len)
+bool dmus_glue_pci_bar_is_io(struct device *dev, int bar)
 {
 	struct pci_dev *pci = to_pci_dev(dev);
 
-	if (bar < 0 || bar >= PCI_STD_NUM_BARS)
-		return -EINVAL;
-	if (!(pci_resource_flags(pci, bar) & IORESOURCE_IO) || !pci_resource_len(pci, bar))
-		return -ENODEV;
-	*start = pci_resource_start(pci, bar);
-	*len = pci_resource_len(pci, bar);
-	return 0;
+	return (pci_resource_flags(pci, bar) & IORESOURCE_IO) && pci_resource_len(pci, bar);
+}
+
+/*
+ * The device called @name on the platform bus (@pci false) or the PCI bus,
+ * with a reference the caller drops with put_device(); NULL when none is.
+ * Linux 7.2's Rust Device gives no struct device pointer to a module: the C
+ * calls that need one (ALSA, port I/O, PCI I/O) look the device up by the
+ * name Device::name() gives, which is unique on its bus.
+ */
+struct device *dmus_glue_device_get(bool pci, const char *name)
+{
+	return bus_find_device_by_name(pci ? &pci_bus_type : &platform_bus_type, NULL, name);
 }
 
 /* Whether a driver bound to @pdev (its probe succeeded). */

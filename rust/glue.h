@@ -19,7 +19,7 @@
 /* Device slots of the array parameters (as ALSA's SNDRV_CARDS). */
 #define DMUS_SLOTS 8
 
-/* The driver's and its platform devices' name. */
+/* The MPU-401 platform driver's name (the PnP driver's too). */
 #define DMUS_DRIVER_NAME "snd_dmus_mpu401"
 
 struct dmus_simirq;
@@ -53,22 +53,18 @@ void snd_dmus_peer_write(void *io, u8 data, unsigned long addr);
 /* glue.c */
 int dmus_glue_hwdep_new(struct snd_card *card, const char *name, void *data,
 			struct snd_hwdep **out);
-struct platform_device *dmus_glue_platform_register(struct device *parent, int id,
-						    unsigned long port, int irq);
+struct platform_device *dmus_glue_platform_register(const char *name, struct device *parent,
+						    int id, unsigned long port, int irq);
 bool dmus_glue_platform_bound(struct platform_device *pdev);
-int dmus_glue_card_new(struct device *parent, int idx, const char *id, struct module *owner,
-		       struct snd_card **card);
+int dmus_glue_card_new(struct device *parent, int idx, const char *id, struct snd_card **card);
 void dmus_glue_card_set_names(struct snd_card *card, const char *driver, const char *shortname,
 			      const char *longname);
-void __iomem *dmus_glue_ioport_map(unsigned long port, unsigned int len);
-void dmus_glue_ioport_unmap(void __iomem *addr);
-u8 dmus_glue_ioread8(void __iomem *addr);
-void dmus_glue_iowrite8(u8 value, void __iomem *addr);
 int dmus_glue_output_pending(struct snd_rawmidi_substream *s);
 int dmus_glue_pci_enable(struct device *dev);
 void dmus_glue_peer_publish(unsigned int n, void *io, unsigned int irq);
 void dmus_glue_peer_withdraw(void);
-int dmus_glue_pci_io_bar(struct device *dev, int bar, unsigned long *start, unsigned long *len);
+bool dmus_glue_pci_bar_is_io(struct device *dev, int bar);
+struct device *dmus_glue_device_get(bool pci, const char *name);
 int dmus_glue_platform_slot(struct device *dev);
 int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
 			  struct snd_rawmidi **out);

@@ -57,14 +57,54 @@ pub(crate) type DmusTasklet = generated::dmus_tasklet;
 /// `struct dmus_simirq` of glue.c: a simulated interrupt domain, opaque.
 pub(crate) type DmusSimIrq = generated::dmus_simirq;
 
-/// The `struct device` behind `dev`, for the C glue. Linux 7.2's
-/// `Device::as_raw` is crate-private; `Device` is a transparent wrapper of
-/// `Opaque<bindings::device>` (rust/kernel/device.rs), so the cast is that
-/// pointer. Valid as long as `dev` is.
-pub(crate) fn raw_device<Ctx: kernel::device::DeviceContext>(
-    dev: &kernel::device::Device<Ctx>,
-) -> *mut bindings::device {
-    core::ptr::from_ref(dev)
-        .cast_mut()
-        .cast::<bindings::device>()
+/// A counted reference to the `struct device` of a Rust [`Device`], for the
+/// C calls that need one (ALSA's `snd_card_new`, port I/O, PCI I/O BARs).
+/// Linux 7.2 gives a module no pointer of a `Device` (`Device::as_raw` is
+/// crate-private), so `glue.c` finds the device on its bus by the name
+/// `Device::name()` gives, which is unique there. Dropping puts the
+/// reference.
+///
+/// # Invariants
+///
+/// `self.0` holds a reference to a live device (released by `drop`).
+///
+/// [`Device`]: kernel::device::Device
+pub(crate) struct DeviceRef(core::ptr::NonNull<bindings::device>);
+
+// SAFETY: A reference to a `struct device` may be put from any process
+// context and CPU; the pointer is only handed to C calls that take their own
+// locks.
+unsafe impl Send for DeviceRef {}
+// SAFETY: As above; `&self` only gives the pointer out.
+unsafe impl Sync for DeviceRef {}
+
+impl DeviceRef {
+    /// The platform device `dev` (`pci` false) or the PCI device `dev`.
+    /// Errors: `-ENODEV` when no device of that name is on that bus (a
+    /// caller passing a device of the other bus).
+    pub(crate) fn find<Ctx: kernel::device::DeviceContext>(
+        dev: &kernel::device::Device<Ctx>,
+        pci: bool,
+    ) -> kernel::error::Result<Self> {
+        // SAFETY: `dev.name()` is a C string that lives as long as `dev`;
+        // the call copies nothing and returns a counted reference or null.
+        let raw =
+            unsafe { dmus_glue_device_get(pci, kernel::str::CStrExt::as_char_ptr(dev.name())) };
+        // INVARIANT: a non-null result carries a reference.
+        core::ptr::NonNull::new(raw)
+            .map(Self)
+            .ok_or(kernel::error::code::ENODEV)
+    }
+
+    /// The device, valid while `self` lives.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::device {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for DeviceRef {
+    fn drop(&mut self) {
+        // SAFETY: The type invariant: `self` holds a reference, put once.
+        unsafe { bindings::put_device(self.0.as_ptr()) };
+    }
 }

@@ -69,7 +69,7 @@ static int dmus_pnp_probe(struct pnp_dev *pdev, const struct pnp_device_id *pid)
 		dev_info(&pdev->dev, "MPU-401 at %#lx, irq %d, device slot %d\n", port, irq, slot);
 	else
 		dev_info(&pdev->dev, "MPU-401 at %#lx, polled, device slot %d\n", port, slot);
-	child = dmus_glue_platform_register(&pdev->dev, slot, port, irq);
+	child = dmus_glue_platform_register(DMUS_DRIVER_NAME, &pdev->dev, slot, port, irq);
 	if (IS_ERR(child)) {
 		err = PTR_ERR(child);
 		goto free_slot;

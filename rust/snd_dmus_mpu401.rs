@@ -10,15 +10,24 @@
 //!   allocator). Those files import only `core` and are also built on the host
 //!   for `cargo test` (see `rust/host/`).
 //! - `port`: the port driver on ALSA (card, rawmidi, clock, service group).
-//! - `mpu401`: the MPU-401 UART miniport, its platform driver and the PCI
+//! - `mpu401`: the MPU-401 UART miniport, its entry for a chip
+//!   (`mpu401::probe::bind`), the platform driver of real chips and the PCI
 //!   driver; the PnP driver and the array parameters are C (`rust/pnp.c`,
 //!   `rust/params.c`).
-//! - `virt`: the virtual MPU-401.
+//! - `virt`: the virtual MPU-401, a register-level model that implements
+//!   `mpu401`'s register trait and knows nothing else of the miniport.
+//! - Here: the module, its parameters, the devices they ask for, and the
+//!   virtual chips' own platform driver ([`VirtDriver`]), which hands each
+//!   model to `mpu401::probe::bind` as the real driver hands a chip's ports.
+//!
+//! Imports run one way: this file -> {`virt`, `mpu401`} -> `port` -> `dmus`,
+//! and `virt` -> `mpu401::regs` only.
 //!
 //! Source of the contracts: the WDK's `dmusicks.h` ("DMus Port Driver",
 //! "DMus Miniport Driver" pages).
 
-use kernel::{driver, pci, platform, prelude::*};
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{device::Core, driver, pci, platform, prelude::*, str::CString, sync::Arc};
 
 pub mod dmus;
 mod glue;
@@ -27,7 +36,10 @@ mod port;
 mod virt;
 
 use mpu401::pci::Mpu401PciDriver;
-use mpu401::probe::{DeviceParams, Mpu401Driver, PlatformDevice, DRIVER_NAME, VIRT_ID_BASE};
+use mpu401::probe::{
+    bind, Chip, Mpu401Device, Mpu401Driver, Options, PlatformDevice, DRIVER_NAME, SLOTS,
+};
+use virt::{debugfs::VirtDebugfs, VirtIo, VirtMpu401, VirtParams};
 
 /// The most virtual MPU-401s one module creates.
 const VIRT_MAX: u32 = 8;
@@ -84,33 +96,31 @@ module! {
     },
 }
 
-/// The module, for the ALSA card's owner.
-pub(crate) fn module() -> &'static ThisModule {
-    &THIS_MODULE
+/// `no_ack=`: the chips never acknowledge commands.
+fn no_ack() -> bool {
+    *module_parameters::no_ack.value() != 0
 }
 
-/// The device parameters, read from the module parameters.
-pub(crate) fn device_params() -> DeviceParams {
-    DeviceParams {
-        baud: *module_parameters::baud.value(),
-        tx_fifo: *module_parameters::tx_fifo.value() as usize,
-        rx_fifo: *module_parameters::rx_fifo.value() as usize,
-        no_ack: *module_parameters::no_ack.value() != 0,
-        virt_no_ack: *module_parameters::virt_no_ack.value() != 0,
+/// What a virtual MPU-401 is made with (`virt=` and `peer=` alike): `baud=`,
+/// `tx_fifo=`, `rx_fifo=`, `virt_no_ack=`.
+fn virt_params() -> VirtParams {
+    VirtParams {
+        byte_ns: VirtParams::byte_ns_at(*module_parameters::baud.value()),
+        tx_depth: *module_parameters::tx_fifo.value() as usize,
+        rx_depth: *module_parameters::rx_fifo.value() as usize,
+        ack: *module_parameters::virt_no_ack.value() == 0,
     }
 }
 
 /// BAR and offset (in ports) of the MPU-401 of a PCI card bound through the
 /// driver's `new_id` (`pci_bar=`, `pci_offset=`).
-pub(crate) fn pci_new_id_params() -> (u32, u32) {
+fn pci_new_id_params() -> (u32, u32) {
     (
         *module_parameters::pci_bar.value(),
         *module_parameters::pci_offset.value(),
     )
 }
 
-/// Device slots of the array parameters (ALSA's `SNDRV_CARDS`).
-const SLOTS: i32 = 8;
 /// `SNDRV_AUTO_IRQ` (include/sound/initval.h): no `irq=` value given.
 const AUTO_IRQ: i32 = 0xffff;
 
@@ -149,21 +159,6 @@ impl Slot {
     fn isa(&self) -> bool {
         self.enabled && !self.pnp && self.port != 0
     }
-}
-
-/// The card index and id (`index=`, `id=`) of the card of device slot
-/// `slot`; `(-1, None)` (the first free index, the driver's id) for virtual
-/// and PCI devices, which have no slot (`slot` < 0).
-pub(crate) fn card_index_id(slot: i32) -> (i32, Option<&'static CStr>) {
-    if !(0..SLOTS).contains(&slot) {
-        return (-1, None);
-    }
-    // SAFETY: The getters only read the parameter arrays.
-    let (index, id) = unsafe { (glue::dmus_param_index(slot), glue::dmus_param_id(slot)) };
-    // SAFETY: A non-null `id[slot]` is a C string that the parameter code
-    // keeps until the module is unloaded.
-    let id = (!id.is_null()).then(|| unsafe { CStr::from_char_ptr(id) });
-    (index, id)
 }
 
 /// Checks the parameters; `-EINVAL` with a message naming the bad one.
@@ -274,7 +269,9 @@ impl Devices {
             }
             requested += 1;
             // irq=-1: no IRQ resource, the driver polls.
-            if let Some(dev) = PlatformDevice::register(None, n, slot.port, slot.irq.max(0))? {
+            if let Some(dev) =
+                PlatformDevice::register(DRIVER_NAME, None, n, slot.port, slot.irq.max(0))?
+            {
                 list.push(dev, GFP_KERNEL)?;
             }
         }
@@ -284,8 +281,9 @@ impl Devices {
                 Some(sim) => sim.irq(n as usize).ok_or(EINVAL)?,
                 None => 0,
             };
-            let id = VIRT_ID_BASE + n as i32;
-            if let Some(dev) = PlatformDevice::register(None, id, 0, line as i32)? {
+            if let Some(dev) =
+                PlatformDevice::register(VIRT_DRIVER_NAME, None, n as i32, 0, line as i32)?
+            {
                 list.push(dev, GFP_KERNEL)?;
             }
         }
@@ -297,7 +295,7 @@ impl Devices {
         let npeer = *module_parameters::peer.value();
         let peers = if npeer > 0 {
             pr_info!("{npeer} virtual MPU-401s left for snd-dmus-peer\n");
-            Some(virt::peer::Peers::new(npeer, device_params().virt())?)
+            Some(virt::peer::Peers::new(npeer, virt_params())?)
         } else {
             None
         };
@@ -329,7 +327,7 @@ impl Drop for Devices {
 }
 
 /// The loaded module. Fields drop in this order: the devices, then the PCI
-/// driver (its devices' platform children go), then the platform driver.
+/// driver (its devices' platform children go), then the platform drivers.
 #[pin_data(PinnedDrop)]
 struct SndDmusMpu401 {
     devices: Devices,
@@ -337,16 +335,26 @@ struct SndDmusMpu401 {
     pci: driver::Registration<pci::Adapter<Mpu401PciDriver>>,
     #[pin]
     driver: driver::Registration<platform::Adapter<Mpu401Driver>>,
+    #[pin]
+    virt_driver: driver::Registration<platform::Adapter<VirtDriver>>,
 }
 
 impl kernel::InPlaceModule for SndDmusMpu401 {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         pin_init::pin_init_scope(move || {
             check_params()?;
+            let (pci_bar, pci_offset) = pci_new_id_params();
+            Options {
+                no_ack: no_ack(),
+                pci_bar,
+                pci_offset,
+            }
+            .set();
             pr_info!("DMus port driver loaded\n");
             // The platform driver first: the PCI and PnP probes register
             // platform devices for it.
             Ok(try_pin_init!(Self {
+                virt_driver <- driver::Registration::new(VIRT_DRIVER_NAME, module),
                 driver <- driver::Registration::new(DRIVER_NAME, module),
                 pci <- driver::Registration::new(DRIVER_NAME, module),
                 devices: Devices::register()?,
@@ -360,4 +368,87 @@ impl PinnedDrop for SndDmusMpu401 {
     fn drop(self: Pin<&mut Self>) {
         pr_info!("DMus port driver unloaded\n");
     }
+}
+
+/// The virtual MPU-401s' platform driver and its devices' name.
+const VIRT_DRIVER_NAME: &CStr = c"snd_dmus_mpu401_virt";
+
+/// Virtual MPU-401s probed since the module was loaded (their numbers, for
+/// the card names and debugfs).
+static VIRT_PROBED: AtomicU32 = AtomicU32::new(0);
+
+/// The platform driver of the virtual MPU-401s: devices `snd_dmus_mpu401_virt.<n>`
+/// with an IRQ resource, a line of the simulated IRQ domain (none with
+/// `virt_irq=0`: polled).
+struct VirtDriver;
+
+/// A bound virtual MPU-401. Fields drop in order: the MPU-401 (IRQ, card,
+/// port, miniport), the debugfs files, then the model's own timer.
+struct VirtDevice {
+    _mpu401: Mpu401Device,
+    _debugfs: Pin<KBox<VirtDebugfs>>,
+    _model: VirtModel,
+}
+
+/// The model, shut down (its wire timer stopped) on drop.
+struct VirtModel(Arc<VirtMpu401>);
+
+impl Drop for VirtModel {
+    fn drop(&mut self) {
+        self.0.shutdown();
+    }
+}
+
+impl platform::Driver for VirtDriver {
+    type IdInfo = ();
+    type Data<'bound> = VirtDevice;
+
+    /// Makes a model (`baud=`, `tx_fifo=`, `rx_fifo=`, `virt_no_ack=`) that
+    /// raises the device's IRQ, and binds it like a real chip.
+    fn probe<'bound>(
+        pdev: &'bound platform::Device<Core<'_>>,
+        _info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<VirtDevice, Error> + 'bound {
+        probe_virt(pdev)
+    }
+}
+
+/// The probe of [`VirtDriver`].
+fn probe_virt(pdev: &platform::Device<Core<'_>>) -> Result<VirtDevice> {
+    let irq = match pdev.optional_irq_by_index(0) {
+        Ok(r) => r.irq(),
+        Err(e) if e == ENXIO => 0,
+        Err(e) => {
+            dev_err!(pdev.as_ref(), "cannot get the simulated IRQ: {:?}\n", e);
+            return Err(e);
+        }
+    };
+    let params = virt_params();
+    let model = VirtModel(VirtMpu401::new(params, irq)?);
+    let n = VIRT_PROBED.fetch_add(1, Ordering::Relaxed);
+    let desc = if irq == 0 {
+        CString::try_from_fmt(fmt!("virtual MPU-401, polled"))?
+    } else {
+        CString::try_from_fmt(fmt!("virtual MPU-401, irq {}", irq))?
+    };
+    let baud = *module_parameters::baud.value();
+    let chip = Chip {
+        io: Arc::new(VirtIo(model.0.clone()), GFP_KERNEL)?,
+        irq,
+        desc,
+        short: CString::try_from_fmt(fmt!("virt{}", n))?,
+        // A faster cable than MIDI's retries sooner; an instant one
+        // (`baud=0`) as often as MIDI.
+        byte_ns: VirtParams::byte_ns_at(baud.max(31250)),
+        drain_tail_ns: (params.tx_depth as u64 + 1) * params.byte_ns,
+        slot: -1,
+        no_ack: no_ack(),
+    };
+    let mpu401 = bind(pdev, chip)?;
+    let debugfs = VirtDebugfs::new(&model.0, c"virt", n)?;
+    Ok(VirtDevice {
+        _mpu401: mpu401,
+        _debugfs: debugfs,
+        _model: model,
+    })
 }

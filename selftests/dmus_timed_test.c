@@ -1423,7 +1423,7 @@ TEST_F(dmus, signal_interrupts_a_blocked_read_write_and_drain)
 
 TEST_F(dmus, blocked_reader_gets_enodev_when_the_card_goes)
 {
-	static const char unbind[] = "/sys/bus/platform/drivers/snd_dmus_mpu401/unbind";
+	static const char unbind[] = "/sys/bus/platform/drivers/snd_dmus_mpu401_virt/unbind";
 	struct pollfd pfd;
 	unsigned char buf[256];
 	int rd = dopen(self, O_RDONLY), status, fd;
@@ -1433,7 +1433,7 @@ TEST_F(dmus, blocked_reader_gets_enodev_when_the_card_goes)
 	ASSERT_LE(0, rd);
 	ASSERT_EQ(0, access(unbind, W_OK));
 	/* The child unbinds the virtual MPU-401 (its platform device
-	 * snd_dmus_mpu401.100); that waits until the card's files are closed. */
+	 * snd_dmus_mpu401_virt.0); that waits until the card's files are closed. */
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
@@ -1441,7 +1441,7 @@ TEST_F(dmus, blocked_reader_gets_enodev_when_the_card_goes)
 		close(rd);
 		usleep(300000);
 		fd = open(unbind, O_WRONLY);
-		_exit(fd < 0 || write(fd, "snd_dmus_mpu401.100", 19) != 19 ? 1 : 0);
+		_exit(fd < 0 || write(fd, "snd_dmus_mpu401_virt.0", 22) != 22 ? 1 : 0);
 	}
 	alarm_in_ms(5000);	/* a hang fails instead of blocking the run */
 	n = read(rd, buf, sizeof(buf));

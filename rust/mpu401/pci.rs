@@ -18,13 +18,14 @@
 //!
 //! The cards of the table have their own ALSA drivers, which set the chip up
 //! and own its MPU-401; this driver must never take a card from them on its
-//! own, whichever loads first. So the table's entries are `override_only`
-//! (and the table has no module alias): a card binds here only when the user
+//! own, whichever loads first. So the id table matches no device (and has no
+//! module alias): a card binds here only when the user
 //! says so, through the card's `driver_override` or the driver's `new_id`
 //! (`/sys/bus/pci/drivers/snd_dmus_mpu401/new_id`). A card of the table then
 //! uses its BAR and offset; any other card `pci_bar=` and `pci_offset=`.
 
-use super::probe::PlatformDevice;
+use super::probe::{Options, PlatformDevice, DRIVER_NAME};
+use crate::glue::{self, DeviceRef};
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{bindings, device::Core, device_id::IdArray, error::to_result, ffi, pci, prelude::*};
 
@@ -41,27 +42,6 @@ pub(crate) struct PciMpu401 {
     offset: u32,
     /// The card, for messages.
     card: &'static str,
-}
-
-/// An id matching `vendor:device` only for a device whose `driver_override`
-/// names this driver (`override_only`, which 7.2's `pci::DeviceId`
-/// constructors do not set; they also cannot name Avance Logic, 0x4005).
-const fn override_only_id(vendor: u16, device: u16) -> pci::DeviceId {
-    let id = bindings::pci_device_id {
-        vendor: vendor as u32,
-        device: device as u32,
-        subvendor: !0,
-        subdevice: !0,
-        class: 0,
-        class_mask: 0,
-        driver_data: 0,
-        override_only: 1,
-    };
-    // SAFETY: `pci::DeviceId` is a `#[repr(transparent)]` wrapper of
-    // `bindings::pci_device_id` with no other invariant (rust/kernel/pci.rs
-    // says so where it implements `RawDeviceId`); this is the value
-    // `from_id` builds, with `override_only` set.
-    unsafe { core::mem::transmute::<bindings::pci_device_id, pci::DeviceId>(id) }
 }
 
 /// The cards, from their ALSA drivers in sound/pci/:
@@ -95,15 +75,13 @@ const CARDS: [PciMpu401; 3] = [
     },
 ];
 
-/// The id table: [`CARDS`], override-only. The probe finds the card in
-/// [`CARDS`] by its own ids, not by the matched id's data: a card may also
-/// match a `new_id` id (whose data is that of entry 0) or, through
-/// `driver_override`, no id at all.
-const PCI_TABLE: IdArray<pci::DeviceId, (), 3> = IdArray::new([
-    (override_only_id(CARDS[0].vendor, CARDS[0].device), ()),
-    (override_only_id(CARDS[1].vendor, CARDS[1].device), ()),
-    (override_only_id(CARDS[2].vendor, CARDS[2].device), ()),
-]);
+/// The id table: one id that matches no device (a class with bits above the
+/// 24 a PCI class has), so that no card binds here on its own. A card binds
+/// only through its `driver_override` (the PCI core then matches it with no
+/// id of the table) or the driver's `new_id` (an id added at run time); the
+/// probe finds it in [`CARDS`] by its own vendor and device ids.
+const PCI_TABLE: IdArray<pci::DeviceId, (), 1> =
+    IdArray::new([(pci::DeviceId::from_class(0xff00_0000, 0xff00_0000), ())]);
 
 /// PCI cards bound now.
 static BOUND: AtomicU32 = AtomicU32::new(0);
@@ -151,21 +129,24 @@ impl pci::Driver for Mpu401PciDriver {
             let (bar, offset, card) = match listed {
                 Some(c) => (c.bar, c.offset, c.card),
                 None => {
-                    let (bar, offset) = crate::pci_new_id_params();
+                    let options = Options::get();
+                    let (bar, offset) = (options.pci_bar, options.pci_offset);
                     (bar, offset, "new_id")
                 }
             };
-            let raw = crate::glue::raw_device(dev);
+            let raw = DeviceRef::find(dev, true)?;
             // SAFETY: `raw` is the PCI device being probed.
-            to_result(unsafe { crate::glue::dmus_glue_pci_enable(raw) })
+            to_result(unsafe { glue::dmus_glue_pci_enable(raw.as_ptr()) })
                 .inspect_err(|e| dev_err!(dev, "cannot enable the card: {:?}\n", e))?;
-            let (mut start, mut len): (ffi::c_ulong, ffi::c_ulong) = (0, 0);
-            // SAFETY: `raw` is the PCI device being probed; `start` and `len`
-            // are valid places for the results.
-            let found = to_result(unsafe {
-                crate::glue::dmus_glue_pci_io_bar(raw, bar as ffi::c_int, &mut start, &mut len)
-            });
-            if found.is_err() {
+            // SAFETY: `raw` is the PCI device being probed; `bar` is 0-5
+            // (`pci_bar=` is checked at load, the table's are).
+            let is_io = bar < 6
+                && unsafe { glue::dmus_glue_pci_bar_is_io(raw.as_ptr(), bar as ffi::c_int) };
+            let (start, len) = match (pdev.resource_start(bar), pdev.resource_len(bar)) {
+                (Ok(start), Ok(len)) if is_io => (start, len),
+                _ => (0, 0),
+            };
+            if len == 0 {
                 dev_err!(
                     dev,
                     "{card}: BAR {bar} is no I/O BAR, no MPU-401 there \
@@ -173,20 +154,21 @@ impl pci::Driver for Mpu401PciDriver {
                 );
                 return Err(ENODEV);
             }
-            if u64::from(offset) + 2 > len as u64 {
+            if u64::from(offset) + 2 > len {
                 dev_err!(
                     dev,
                     "{card}: BAR {bar} has {len} ports, no room for an MPU-401 at offset {offset:#x}\n"
                 );
                 return Err(ENODEV);
             }
-            let port = start as u64 + u64::from(offset);
+            let port = start + u64::from(offset);
             dev_info!(
                 dev,
                 "{card}: MPU-401 UART at BAR {bar} + {offset:#x} (port {port:#x}), polled\n"
             );
             let id = bindings::PLATFORM_DEVID_AUTO;
-            let Some(child) = PlatformDevice::register(Some(dev), id, port, 0)? else {
+            let Some(child) = PlatformDevice::register(DRIVER_NAME, Some(&raw), id, port, 0)?
+            else {
                 dev_err!(
                     dev,
                     "{card}: no MPU-401 answered at BAR {bar} + {offset:#x} (port {port:#x})\n"

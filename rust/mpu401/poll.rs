@@ -6,7 +6,7 @@
 //! active (not in `KSSTATE_STOP`), as snd-mpu401 polls only while a substream
 //! is open.
 
-use super::miniport::IrqHandler;
+use super::irq::IrqHandler;
 use kernel::{
     impl_has_hr_timer, new_mutex,
     prelude::*,

@@ -19,7 +19,7 @@ pub(crate) const ENTER_UART: u8 = 0x3f;
 pub(crate) const ACK: u8 = 0xfe;
 
 /// Access to one MPU-401's registers: a real chip through port I/O
-/// ([`super::io::PortIo`]) or the virtual one ([`crate::virt::VirtIo`]).
+/// ([`super::io::PortIo`]) or a model of the chip (the virtual MPU-401).
 ///
 /// Every method may run in any context (hard IRQ included) and never sleeps.
 /// Callers serialise writes to the data port (the render path holds its lock).

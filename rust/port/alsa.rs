@@ -13,7 +13,7 @@
 use super::hwdep::{add_hwdep, HwdepHolder, HwdepOps};
 use crate::glue::{self, SndCard, SndRawmidi, SndRawmidiSubstream};
 use core::ptr::NonNull;
-use kernel::{device::Device, error::to_result, ffi, prelude::*, sync::Arc, ThisModule};
+use kernel::{device::Device, error::to_result, ffi, prelude::*, sync::Arc};
 
 /// The direction of a substream (`SNDRV_RAWMIDI_STREAM_*`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -167,25 +167,18 @@ impl Card {
         parent: &Device,
         index: i32,
         id: &CStr,
-        module: &'static ThisModule,
         names: &CardNames<'_>,
         ops: Arc<dyn RawmidiOps>,
         dmus: Arc<dyn HwdepOps>,
     ) -> Result<Self> {
         let holder = KBox::new(OpsHolder { ops }, GFP_KERNEL)?;
         let hwdep = HwdepHolder::new(dmus)?;
-        let parent_raw = glue::raw_device(parent);
+        let parent = glue::DeviceRef::find(parent, false)?;
         let mut card = core::ptr::null_mut();
         // SAFETY: `parent` is a live device; `id` is a C string; `card` is a
         // valid place for the result.
         to_result(unsafe {
-            glue::dmus_glue_card_new(
-                parent_raw,
-                index,
-                id.as_char_ptr(),
-                module.as_ptr(),
-                &mut card,
-            )
+            glue::dmus_glue_card_new(parent.as_ptr(), index, id.as_char_ptr(), &mut card)
         })?;
         let card = NonNull::new(card).ok_or(ENOMEM)?;
         let free_on_error = |e: Error| {
