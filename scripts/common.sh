@@ -33,3 +33,23 @@ phase() {
 	fi
 	return $rc
 }
+
+# Filters a guest's serial console for the user's terminal. Removes terminal
+# control sequences (CSI "ESC [ ... final", "ESC ( B", two-byte "ESC x") and
+# every other control character but tab, CR and LF; the DMUS-EXIT line; and,
+# as a second line of defence (scripts/vm.sh keeps the firmware off the
+# serial port), the firmware's block from SeaBIOS's banner to its "Booting
+# from ..." (what follows that on its line stays), and the x86 boot stub's
+# "Probing EDD" line. Blank lines before the first line with text go too.
+# Line-buffered (sed -u): output shows as it comes.
+console_filter() {
+	LC_ALL=C sed -u \
+		-e 's#\x1b\[[0-?]*[ -/]*[@-~]##g' \
+		-e 's#\x1b[()][0-9A-Za-z]##g' \
+		-e 's#\x1b.\{0,1\}##g' \
+		-e 's#[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]##g' \
+		-e '/^SeaBIOS (version /,/^Booting from /{/^Booting from /!d;s#^Booting from [A-Za-z ]*\.*##;}' \
+		-e '/^Probing EDD /d' \
+		-e '/^DMUS-EXIT=/d' \
+		-e '/[^[:space:]]/,$!d'
+}

@@ -41,14 +41,22 @@ cp -a "$STAGE" "$work/root/opt/dmus"
 # in boot_cpu_data) makes KASAN's shadow bounds follow the 4-level layout
 # and report a "wild-memory-access" on the 5-level direct map
 # (do_raw_spin_lock <- handle_edge_irq, at 0.002 s of a debug boot).
+#
+# -display none, not -nographic: -nographic also sets the machine's
+# graphics=off, which QEMU tells the firmware (fw_cfg FW_CFG_NOGRAPHIC), and
+# SeaBIOS then mirrors its screen onto the first serial port (its "sercon":
+# a terminal reset, line wrap off, a cleared screen, the SeaBIOS and iPXE
+# banners, "Booting from ROM.."). With graphics left on, the firmware writes
+# to the emulated VGA, which nothing shows, and the serial port carries only
+# the kernel's console and the guest's output. The raw serial log keeps
+# everything; the terminal gets it through console_filter (common.sh).
 set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu max,la57=off -smp 2 -m 1024 \
-	-nographic -no-reboot -monitor none -serial stdio \
+	-display none -no-reboot -monitor none -serial stdio \
 	-kernel "$BUILD/arch/x86/boot/bzImage" -initrd "$work/initrd.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 ${DMUS_APPEND:-}" \
-	${DMUS_QEMU_ARGS:-} </dev/null | tee "$LOG" |
-	sed -u -e '1,/Booting from ROM/d' -e '/^DMUS-EXIT=/d' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g'
+	${DMUS_QEMU_ARGS:-} </dev/null | tee "$LOG" | console_filter
 set -e
 rc=$(grep -a -o '^DMUS-EXIT=[0-9]*' "$LOG" | tail -n1 | cut -d= -f2)
 if [ -z "$rc" ]; then

@@ -2,22 +2,47 @@
 //! Runs `midicmp` on every real MIDI file of the Debian packages
 //! openttd-openmsx (game music, format 1, many tracks and tempo changes)
 //! and csound-doc (examples with SysEx, running status, poly aftertouch).
-//! Skips, with a note, when neither is installed.
+//! `scripts/setup.sh` installs both. Fails, naming the packages, when the
+//! files of either are missing, unless `MIDICMP_REAL_FILES=skip` is set: then
+//! it checks nothing and says `SKIP` on the test's stderr (not captured by
+//! the test harness, so `cargo test` shows it).
 
 mod common;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use common::*;
 
-const DIRS: &[&str] = &[
-    "/usr/share/games/openttd/baseset/openmsx",
-    "/usr/share/doc/csound-doc/html/examples",
+/// Where each package puts its MIDI files, and the package.
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "/usr/share/games/openttd/baseset/openmsx",
+        "openttd-openmsx",
+    ),
+    ("/usr/share/doc/csound-doc/html/examples", "csound-doc"),
 ];
 
-fn real_files() -> Vec<PathBuf> {
+/// The opt-out: `MIDICMP_REAL_FILES=skip` lets the test pass without the
+/// packages (it then checks nothing and says so).
+const OPT_OUT: &str = "MIDICMP_REAL_FILES";
+
+/// What [`find`] found.
+#[derive(Debug)]
+enum Found {
+    /// Every file, sorted per directory.
+    Files(Vec<PathBuf>),
+    /// Files are missing and the opt-out is set: the SKIP line to print.
+    Skip(String),
+}
+
+/// The MIDI files of `sources` (directory, Debian package). Missing files
+/// (a directory that cannot be read or holds no `.mid`) are an error naming
+/// the packages, unless `opt_out` (the value of [`OPT_OUT`]) is `skip`.
+fn find(sources: &[(&str, &str)], opt_out: Option<&str>) -> Result<Found, String> {
     let mut files = Vec::new();
-    for d in DIRS {
+    let mut missing = Vec::new();
+    for (d, package) in sources {
         match std::fs::read_dir(d) {
             Ok(rd) => {
                 let mut here: Vec<PathBuf> = rd
@@ -26,12 +51,77 @@ fn real_files() -> Vec<PathBuf> {
                     .collect();
                 here.sort();
                 println!("{d}: {} MIDI files", here.len());
+                if here.is_empty() {
+                    missing.push(format!("{d}: no .mid file (package {package})"));
+                }
                 files.extend(here);
             }
-            Err(e) => println!("note: {d} not available ({e}); skipping its files"),
+            Err(e) => missing.push(format!("{d}: {e} (package {package})")),
         }
     }
-    files
+    if missing.is_empty() {
+        return Ok(Found::Files(files));
+    }
+    match opt_out {
+        Some("skip") => Ok(Found::Skip(format!(
+            "SKIP every_real_file: {OPT_OUT}=skip and the real MIDI files are missing ({}); \
+             nothing was checked",
+            missing.join("; ")
+        ))),
+        Some(v) => Err(format!("{OPT_OUT}={v}: the only value is `skip`")),
+        None => Err(format!(
+            "the real MIDI files this test checks are missing:\n  {}\n\
+             install the Debian packages openttd-openmsx and csound-doc \
+             (scripts/setup.sh installs them; by hand: \
+             apt-get install openttd-openmsx csound-doc), \
+             or set {OPT_OUT}=skip to skip this test",
+            missing.join("\n  ")
+        )),
+    }
+}
+
+/// The real files; `None` (after printing SKIP) when they are missing and
+/// the opt-out is set. Panics when they are missing otherwise.
+fn real_files() -> Option<Vec<PathBuf>> {
+    let opt_out = std::env::var(OPT_OUT).ok();
+    match find(SOURCES, opt_out.as_deref()) {
+        Ok(Found::Files(files)) => Some(files),
+        Ok(Found::Skip(line)) => {
+            // Straight to stderr: the harness captures print!/eprint! of a
+            // passing test, and a skip must show.
+            let _ = writeln!(std::io::stderr(), "{line}");
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn missing_real_files_fail_unless_skipped() {
+    let empty = std::env::temp_dir().join(format!("midicmp-no-mid-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty_dir = empty.to_string_lossy().into_owned();
+    let sources = [
+        ("/nonexistent/openmsx", "openttd-openmsx"),
+        (empty_dir.as_str(), "csound-doc"),
+    ];
+    let e = find(&sources, None).unwrap_err();
+    assert!(e.contains("/nonexistent/openmsx"), "{e}");
+    assert!(e.contains(&format!("{empty_dir}: no .mid file")), "{e}");
+    assert!(e.contains("openttd-openmsx and csound-doc"), "{e}");
+    assert!(e.contains("scripts/setup.sh"), "{e}");
+    assert!(e.contains("MIDICMP_REAL_FILES=skip"), "{e}");
+    match find(&sources, Some("skip")) {
+        Ok(Found::Skip(line)) => assert!(line.starts_with("SKIP "), "{line}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(find(&sources, Some("1")).is_err());
+    // One package present is not enough.
+    let one = [SOURCES[0], ("/nonexistent/csound", "csound-doc")];
+    if std::path::Path::new(SOURCES[0].0).is_dir() {
+        assert!(find(&one, None).unwrap_err().contains("csound-doc"));
+    }
+    std::fs::remove_dir(&empty).unwrap();
 }
 
 /// Checks that a wire stream uses no running status: every message starts
@@ -70,11 +160,9 @@ fn assert_no_running_status(bytes: &[u8], what: &str) {
 
 #[test]
 fn every_real_file() {
-    let files = real_files();
-    if files.is_empty() {
-        println!("note: no real MIDI files installed; test skipped");
+    let Some(files) = real_files() else {
         return;
-    }
+    };
     let mut failures = Vec::new();
     for (n, f) in files.iter().enumerate() {
         let name = f.to_string_lossy().into_owned();
