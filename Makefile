@@ -15,19 +15,38 @@
 #   make fuzz       fuzz the capture parser and the unpacker (FUZZ_SECONDS
 #                   each, default 60; installs cargo-fuzz when missing)
 #   make CLIPPY=1   build the module with clippy
+#   make install    register the module with DKMS and build and install it for
+#                   the running kernel (scripts/dkms-install.sh; a Debian
+#                   kernel with CONFIG_RUST, see README "Install on Debian");
+#                   KERNELRELEASE= picks another installed kernel
+#   make uninstall  remove it from DKMS
+#   make debian     the module built by DKMS against Debian's own 7.2 kernel
+#                   package and tested on that kernel's image in the VM
 
 LLVM ?= -19
+# LLVM= only for a kernel built with clang (ours); a gcc-built kernel (a
+# distribution's) builds its modules with its own compiler.
+KDIR_IS_CLANG = $(if $(KDIR),$(shell grep -qs '^CONFIG_CC_IS_CLANG=y' $(KDIR)/.config && echo y))
 CACHE ?= $(HOME)/.cache/snd-dmus-mpu401
 
-.PHONY: modules run check bench soak setup fuzz clean
+.PHONY: modules run check bench soak setup fuzz clean install uninstall debian
 
 modules:
 ifeq ($(KDIR),)
 	@bash scripts/setup.sh
 	@$(MAKE) --no-print-directory KDIR=$$(bash scripts/kernel.sh) modules
 else
-	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) $(if $(CLIPPY),CLIPPY=1) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KDIR_IS_CLANG),LLVM=$(LLVM)) $(if $(CLIPPY),CLIPPY=1) modules
 endif
+
+install:
+	@bash scripts/dkms-install.sh $(if $(KERNELRELEASE),-k $(KERNELRELEASE))
+
+uninstall:
+	@bash scripts/dkms-install.sh --remove
+
+debian:
+	@bash scripts/debian.sh
 
 run:
 	@bash scripts/run.sh

@@ -14,7 +14,7 @@ PACKAGES=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync
 	qemu-system-x86 busybox-static alsa-utils acpica-tools
-	openttd-openmsx csound-doc
+	openttd-openmsx csound-doc mmdebstrap
 )
 
 apt_packages() {
