@@ -95,22 +95,27 @@ void dmus_glue_card_set_names(struct snd_card *card, const char *driver,
 	strscpy(card->mixername, shortname);
 }
 
-/* One duplex rawmidi device (one output, one input substream). */
-int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
+/*
+ * One rawmidi device: an output substream, and an input one when @input
+ * (duplex).
+ */
+int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data, bool input,
 			  struct snd_rawmidi **out)
 {
 	struct snd_rawmidi *rmidi;
 	int err;
 
-	err = snd_rawmidi_new(card, "DMusMPU401", 0, 1, 1, &rmidi);
+	err = snd_rawmidi_new(card, "DMusMPU401", 0, 1, input ? 1 : 0, &rmidi);
 	if (err < 0)
 		return err;
 	strscpy(rmidi->name, name);
-	rmidi->info_flags = SNDRV_RAWMIDI_INFO_OUTPUT | SNDRV_RAWMIDI_INFO_INPUT |
-			    SNDRV_RAWMIDI_INFO_DUPLEX;
+	rmidi->info_flags = SNDRV_RAWMIDI_INFO_OUTPUT;
+	if (input)
+		rmidi->info_flags |= SNDRV_RAWMIDI_INFO_INPUT | SNDRV_RAWMIDI_INFO_DUPLEX;
 	rmidi->private_data = data;
 	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_OUTPUT, &dmus_output_ops);
-	snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_INPUT, &dmus_input_ops);
+	if (input)
+		snd_rawmidi_set_ops(rmidi, SNDRV_RAWMIDI_STREAM_INPUT, &dmus_input_ops);
 	*out = rmidi;
 	return 0;
 }

@@ -28,6 +28,8 @@ struct file;
 struct poll_table_struct;
 struct snd_card;
 struct snd_hwdep;
+struct snd_pcm;
+struct snd_pcm_substream;
 struct snd_rawmidi;
 struct snd_rawmidi_substream;
 
@@ -45,6 +47,13 @@ long snd_dmus_hwdep_write(void *data, long long slot, const char __user *buf, lo
 unsigned int snd_dmus_hwdep_poll(void *data, long long slot, struct file *file,
 				 struct poll_table_struct *wait);
 int snd_dmus_hwdep_ioctl(void *data, long long slot, unsigned int cmd, unsigned long arg);
+
+/* Rust (rust/port/pcm.rs): the synthesizer's capture PCM ops, called by pcm.c's */
+int snd_dmus_pcm_open(void *data, struct snd_pcm_substream *s);
+void snd_dmus_pcm_close(void *data, struct snd_pcm_substream *s);
+int snd_dmus_pcm_prepare(void *data, struct snd_pcm_substream *s);
+void snd_dmus_pcm_trigger(void *data, struct snd_pcm_substream *s, int up);
+unsigned long snd_dmus_pcm_pointer(void *data, struct snd_pcm_substream *s);
 
 /* Rust (rust/virt/peer.rs): the peer's chips' registers, called by glue.c's */
 u8 snd_dmus_peer_read(void *io, unsigned long addr);
@@ -66,7 +75,7 @@ void dmus_glue_peer_withdraw(void);
 bool dmus_glue_pci_bar_is_io(struct device *dev, int bar);
 struct device *dmus_glue_device_get(bool pci, const char *name);
 int dmus_glue_platform_slot(struct device *dev);
-int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data,
+int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data, bool input,
 			  struct snd_rawmidi **out);
 void dmus_glue_release_ports(unsigned long start, unsigned long len);
 int dmus_glue_request_ports(struct device *dev, unsigned long *start, unsigned long *len);
@@ -81,6 +90,12 @@ struct dmus_tasklet *dmus_glue_tasklet_new(void (*fn)(void *data), void *data);
 void dmus_glue_tasklet_free(struct dmus_tasklet *d);
 void dmus_glue_tasklet_kill(struct dmus_tasklet *d);
 void dmus_glue_tasklet_schedule(struct dmus_tasklet *d);
+
+/* pcm.c: the synthesizer's capture PCM */
+int dmus_glue_pcm_new(struct snd_card *card, const char *name, void *data, unsigned int rate,
+		      struct snd_pcm **out);
+void *dmus_glue_pcm_buffer(struct snd_pcm_substream *s, unsigned long *buffer_frames,
+			   unsigned long *period_frames);
 
 /* params.c: the per-device module parameters */
 bool dmus_param_enabled(int slot);

@@ -52,6 +52,10 @@ pub(crate) type SndCard = generated::snd_card;
 pub(crate) type SndRawmidi = generated::snd_rawmidi;
 /// `struct snd_rawmidi_substream` (include/sound/rawmidi.h), opaque.
 pub(crate) type SndRawmidiSubstream = generated::snd_rawmidi_substream;
+/// `struct snd_pcm` (include/sound/pcm.h), opaque.
+pub(crate) type SndPcm = generated::snd_pcm;
+/// `struct snd_pcm_substream` (include/sound/pcm.h), opaque.
+pub(crate) type SndPcmSubstream = generated::snd_pcm_substream;
 /// `struct dmus_tasklet` of glue.c: a tasklet calling `fn(data)`, opaque.
 pub(crate) type DmusTasklet = generated::dmus_tasklet;
 /// `struct dmus_simirq` of glue.c: a simulated interrupt domain, opaque.

@@ -6,5 +6,6 @@
  */
 #include <sound/core.h>
 #include <sound/hwdep.h>
+#include <sound/pcm.h>
 #include <sound/rawmidi.h>
 #include "glue.h"

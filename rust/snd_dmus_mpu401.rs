@@ -16,12 +16,15 @@
 //!   `rust/params.c`).
 //! - `virt`: the virtual MPU-401, a register-level model that implements
 //!   `mpu401`'s register trait and knows nothing else of the miniport.
+//! - `swsynth`: the second miniport, a DLS software synthesizer whose wave
+//!   output is a capture PCM, over the pure engine `synth` (`rust/synth/`,
+//!   also built on the host: `rust/synth/host/`).
 //! - Here: the module, its parameters, the devices they ask for, and the
 //!   virtual chips' own platform driver ([`VirtDriver`]), which hands each
 //!   model to `mpu401::probe::bind` as the real driver hands a chip's ports.
 //!
-//! Imports run one way: this file -> {`virt`, `mpu401`} -> `port` -> `dmus`,
-//! and `virt` -> `mpu401::regs` only.
+//! Imports run one way: this file -> {`virt`, `mpu401`, `swsynth`} -> `port`
+//! -> `dmus`, `swsynth` -> `synth`, and `virt` -> `mpu401::regs` only.
 //!
 //! Source of the contracts: the WDK's `dmusicks.h` ("DMus Port Driver",
 //! "DMus Miniport Driver" pages).
@@ -33,6 +36,8 @@ pub mod dmus;
 mod glue;
 mod mpu401;
 mod port;
+mod swsynth;
+pub mod synth;
 mod virt;
 
 use mpu401::pci::Mpu401PciDriver;
@@ -43,6 +48,8 @@ use virt::{debugfs::VirtDebugfs, VirtIo, VirtMpu401, VirtParams};
 
 /// The most virtual MPU-401s one module creates.
 const VIRT_MAX: u32 = 8;
+/// The most synthesizer cards one module creates.
+const SYNTH_MAX: u32 = 4;
 
 module! {
     type: SndDmusMpu401,
@@ -92,6 +99,18 @@ module! {
         pci_offset: u32 {
             default: 0,
             description: "PCI cards bound by hand: the MPU-401's offset in that BAR, in ports",
+        },
+        synth: u32 {
+            default: 0,
+            description: "DLS software-synthesizer cards (0-4): rawmidi, sequencer port and DMus device in, a capture PCM out",
+        },
+        synth_rate: u32 {
+            default: 48000,
+            description: "The synthesizers' sample rate in Hz (8000-192000)",
+        },
+        synth_delay: u32 {
+            default: 20,
+            description: "The synthesizers' render delay in ms (1-1000): events delivered up to this late still start on their exact sample",
         },
     },
 }
@@ -201,6 +220,21 @@ fn check_params() -> Result {
         );
         return Err(EINVAL);
     }
+    let synth = *module_parameters::synth.value();
+    if synth > SYNTH_MAX {
+        pr_err!("synth={synth}: at most {SYNTH_MAX} synthesizers\n");
+        return Err(EINVAL);
+    }
+    let rate = *module_parameters::synth_rate.value();
+    if !(8000..=192_000).contains(&rate) {
+        pr_err!("synth_rate={rate}: 8000 to 192000 Hz\n");
+        return Err(EINVAL);
+    }
+    let delay = *module_parameters::synth_delay.value();
+    if !(1..=1000).contains(&delay) {
+        pr_err!("synth_delay={delay}: 1 to 1000 ms\n");
+        return Err(EINVAL);
+    }
     let (bar, offset) = pci_new_id_params();
     if bar > 5 || offset > 0xfffe {
         pr_err!("pci_bar={bar} pci_offset={offset:#x}: BARs are 0-5, offsets below 0xffff\n");
@@ -287,6 +321,12 @@ impl Devices {
                 list.push(dev, GFP_KERNEL)?;
             }
         }
+        for n in 0..*module_parameters::synth.value() {
+            requested += 1;
+            if let Some(dev) = PlatformDevice::register(SYNTH_DRIVER_NAME, None, n as i32, 0, 0)? {
+                list.push(dev, GFP_KERNEL)?;
+            }
+        }
         let (pnp, pnp_found, pnp_bound) = Pnp::register()?;
         // PCI cards bind only when a user says so (see `mpu401::pci`): they
         // count when bound, and one that failed does not fail the load.
@@ -337,6 +377,8 @@ struct SndDmusMpu401 {
     driver: driver::Registration<platform::Adapter<Mpu401Driver>>,
     #[pin]
     virt_driver: driver::Registration<platform::Adapter<VirtDriver>>,
+    #[pin]
+    synth_driver: driver::Registration<platform::Adapter<SynthDriver>>,
 }
 
 impl kernel::InPlaceModule for SndDmusMpu401 {
@@ -354,6 +396,7 @@ impl kernel::InPlaceModule for SndDmusMpu401 {
             // The platform driver first: the PCI and PnP probes register
             // platform devices for it.
             Ok(try_pin_init!(Self {
+                synth_driver <- driver::Registration::new(SYNTH_DRIVER_NAME, module),
                 virt_driver <- driver::Registration::new(VIRT_DRIVER_NAME, module),
                 driver <- driver::Registration::new(DRIVER_NAME, module),
                 pci <- driver::Registration::new(DRIVER_NAME, module),
@@ -451,4 +494,32 @@ fn probe_virt(pdev: &platform::Device<Core<'_>>) -> Result<VirtDevice> {
         _debugfs: debugfs,
         _model: model,
     })
+}
+
+/// The synthesizers' platform driver and its devices' name.
+const SYNTH_DRIVER_NAME: &CStr = c"snd_dmus_synth";
+
+/// Synthesizers probed since the module was loaded (their numbers).
+static SYNTH_PROBED: AtomicU32 = AtomicU32::new(0);
+
+/// The platform driver of the software synthesizers (`synth=`): devices
+/// `snd_dmus_synth.<n>`, each a card of the synthesizer miniport on the
+/// port driver.
+struct SynthDriver;
+
+impl platform::Driver for SynthDriver {
+    type IdInfo = ();
+    type Data<'bound> = swsynth::SynthDevice;
+
+    /// Binds a synthesizer at `synth_rate=` with render delay `synth_delay=`.
+    fn probe<'bound>(
+        pdev: &'bound platform::Device<Core<'_>>,
+        _info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<swsynth::SynthDevice, Error> + 'bound {
+        let n = SYNTH_PROBED.fetch_add(1, Ordering::Relaxed);
+        let rate = *module_parameters::synth_rate.value();
+        let delay =
+            i64::from(*module_parameters::synth_delay.value()) * dmus::clock::UNITS_PER_MILLISECOND;
+        swsynth::bind(pdev.as_ref(), n, rate, delay)
+    }
 }

@@ -27,8 +27,9 @@ ${BINDGEN:-bindgen} "$header" --use-core --ctypes-prefix ffi --no-layout-tests \
 	--allowlist-function 'dmus_.*|snd_dmus_.*' \
 	--allowlist-function 'snd_card_register|snd_card_free' \
 	--allowlist-function 'snd_rawmidi_receive|snd_rawmidi_transmit_(peek|ack|empty)' \
+	--allowlist-function 'snd_pcm_period_elapsed' \
 	--allowlist-function 'platform_device_unregister' \
-	--allowlist-type 'snd_card|snd_rawmidi|snd_rawmidi_substream|snd_hwdep|dmus_simirq|dmus_tasklet|dmus_peer_chip' \
+	--allowlist-type 'snd_card|snd_rawmidi|snd_rawmidi_substream|snd_hwdep|snd_pcm|snd_pcm_substream|dmus_simirq|dmus_tasklet|dmus_peer_chip' \
 	--opaque-type 'snd_.*' --no-recursive-allowlist \
 	--raw-line 'use kernel::bindings::*;' \
 	-o "$out" -- $flags -DMODULE

@@ -23,7 +23,6 @@ use super::regs::Mpu401Io;
 use super::render::RenderStream;
 use crate::dmus::{
     DmusStreamType, Error as DmusError, EventChain, KsState, MiniportDMus, Mxf, NewStream,
-    PortDMus, ServiceGroup,
 };
 use crate::port::{
     clock::KernelClock, pool::KPool, service::KernelServiceGroup, timer::ServiceTimer, CaptureSink,
@@ -150,10 +149,7 @@ impl MiniportDMus for Mpu401Miniport {
         _resources: &(),
         port: Arc<Port>,
     ) -> core::result::Result<Option<Arc<KernelServiceGroup>>, DmusError> {
-        port.register_service_group(&self.group)?;
-        let member: crate::port::service::Member =
-            Arc::new(PortService(port), GFP_KERNEL).map_err(|_| DmusError::NoMemory)?;
-        self.group.add_member(member)?;
+        PortService::join(port, &self.group)?;
         Ok(Some(self.group.clone()))
     }
 

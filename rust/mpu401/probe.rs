@@ -21,7 +21,7 @@ use super::regs::Mpu401Io;
 use crate::dmus::{DmusStreamType, MiniportDMus, Mxf, NewStream};
 use crate::glue;
 use crate::port::{
-    alsa::{Card, CardNames, RawmidiOps},
+    alsa::{Card, CardExtras, CardNames, RawmidiOps},
     clock::KernelClock,
     dmusdev::DmusDev,
     hwdep::HwdepOps,
@@ -283,7 +283,7 @@ pub(crate) fn bind(pdev: &platform::Device<Core<'_>>, chip: Chip) -> Result<Mpu4
         .map_err(wire)?;
     let render: Arc<RenderMxf> = render;
     let capture: Arc<CaptureMxf> = capture;
-    port.set_streams(render, capture, schedule_prefetch);
+    port.set_streams(render, Some(capture), schedule_prefetch);
     let handler = miniport.irq_handler(&port);
     let setup = || -> Result<_> {
         // The interrupt when there is one, else polling while a stream runs.
@@ -329,6 +329,10 @@ pub(crate) fn bind(pdev: &platform::Device<Core<'_>>, chip: Chip) -> Result<Mpu4
         &names,
         ops,
         dmus_ops,
+        CardExtras {
+            rawmidi_input: true,
+            pcm: None,
+        },
     );
     match card {
         Ok(card) => Ok(Mpu401Device {

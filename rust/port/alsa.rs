@@ -11,6 +11,7 @@
 //! above this file holds no raw pointers.
 
 use super::hwdep::{add_hwdep, HwdepHolder, HwdepOps};
+use super::pcm::{add_pcm, PcmHolder, PcmOps};
 use crate::glue::{self, SndCard, SndRawmidi, SndRawmidiSubstream};
 use core::ptr::NonNull;
 use kernel::{device::Device, error::to_result, ffi, prelude::*, sync::Arc};
@@ -134,6 +135,7 @@ pub(crate) struct Card {
     _rmidi: NonNull<SndRawmidi>,
     _ops: KBox<OpsHolder>,
     _hwdep: KBox<HwdepHolder>,
+    _pcm: Option<KBox<PcmHolder>>,
 }
 
 // SAFETY: The card is only freed (from any process context) by `drop`.
@@ -155,14 +157,24 @@ pub(crate) struct CardNames<'a> {
     pub(crate) hwdep: &'a CStr,
 }
 
+/// What a card has beyond its rawmidi output and DMus device.
+pub(crate) struct CardExtras<'a> {
+    /// The rawmidi device has an input (duplex): a MIDI interface has one, a
+    /// synthesizer does not.
+    pub(crate) rawmidi_input: bool,
+    /// A capture PCM: its name, its rate (frames a second) and its ops.
+    pub(crate) pcm: Option<(&'a CStr, u32, Arc<dyn PcmOps>)>,
+}
+
 impl Card {
     /// Creates and registers a card for `parent` with slot `index` (-1: the
-    /// first free) and id `id`, one duplex rawmidi device served by `ops` and
-    /// the DMus hwdep device served by `dmus`.
+    /// first free) and id `id`, one rawmidi device served by `ops` (duplex
+    /// when `extras.rawmidi_input`), the DMus hwdep device served by `dmus`,
+    /// and the capture PCM of `extras.pcm`.
     ///
     /// Errors: as `snd_card_new` (`-ENODEV` when no slot is free, `-EBUSY`
-    /// when `index` is taken, `-ENOMEM`), `snd_rawmidi_new` and
-    /// `snd_card_register`.
+    /// when `index` is taken, `-ENOMEM`), `snd_rawmidi_new`, `snd_pcm_new`
+    /// and `snd_card_register`.
     pub(crate) fn new(
         parent: &Device,
         index: i32,
@@ -170,9 +182,14 @@ impl Card {
         names: &CardNames<'_>,
         ops: Arc<dyn RawmidiOps>,
         dmus: Arc<dyn HwdepOps>,
+        extras: CardExtras<'_>,
     ) -> Result<Self> {
         let holder = KBox::new(OpsHolder { ops }, GFP_KERNEL)?;
         let hwdep = HwdepHolder::new(dmus)?;
+        let (pcm_name, pcm_rate, pcm) = match extras.pcm {
+            Some((name, rate, ops)) => (name, rate, Some(PcmHolder::new(ops)?)),
+            None => (c"", 0, None),
+        };
         let parent = glue::DeviceRef::find(parent, false)?;
         let mut card = core::ptr::null_mut();
         // SAFETY: `parent` is a live device; `id` is a C string; `card` is a
@@ -205,6 +222,7 @@ impl Card {
                 card.as_ptr(),
                 names.rawmidi.as_char_ptr(),
                 data,
+                extras.rawmidi_input,
                 &mut rmidi,
             )
         })
@@ -213,6 +231,11 @@ impl Card {
         // SAFETY: `card` is live and not registered; `hwdep` is freed after
         // the card (in `drop`).
         unsafe { add_hwdep(card.as_ptr(), names.hwdep, &hwdep) }.map_err(free_on_error)?;
+        if let Some(pcm) = &pcm {
+            // SAFETY: `card` is live and not registered; `pcm` is freed after
+            // the card (in `drop`).
+            unsafe { add_pcm(card.as_ptr(), pcm_name, pcm_rate, pcm) }.map_err(free_on_error)?;
+        }
         // SAFETY: `card` is live and complete.
         to_result(unsafe { glue::snd_card_register(card.as_ptr()) }).map_err(free_on_error)?;
         Ok(Self {
@@ -220,6 +243,7 @@ impl Card {
             _rmidi: rmidi,
             _ops: holder,
             _hwdep: hwdep,
+            _pcm: pcm,
         })
     }
 }
@@ -227,8 +251,8 @@ impl Card {
 impl Drop for Card {
     fn drop(&mut self) {
         // SAFETY: `card` is live and owned; `snd_card_free` disconnects it and
-        // waits until every file is closed, so no callback uses `_ops` or
-        // `_hwdep` after.
+        // waits until every file is closed, so no callback uses `_ops`,
+        // `_hwdep` or `_pcm` after (they drop after this).
         unsafe { glue::snd_card_free(self.card.as_ptr()) };
     }
 }

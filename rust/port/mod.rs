@@ -31,6 +31,7 @@ pub(crate) mod clock;
 pub(crate) mod dmusdev;
 pub(crate) mod hwdep;
 pub(crate) mod irqlock;
+pub(crate) mod pcm;
 pub(crate) mod pool;
 pub(crate) mod service;
 pub(crate) mod tasklet;
@@ -233,17 +234,18 @@ impl Port {
 
     /// Attaches the miniport's streams (after `MiniportDMus::new_stream`),
     /// with the render stream's schedule prefetch (100 ns, >= 0): the
-    /// sequencer hands it each event that long before its time.
+    /// sequencer hands it each event that long before its time. A miniport
+    /// without MIDI input (a synthesizer) has no capture stream.
     pub(crate) fn set_streams(
         &self,
         render: Arc<RenderMxf>,
-        capture: Arc<CaptureMxf>,
+        capture: Option<Arc<CaptureMxf>>,
         prefetch: ReferenceTime,
     ) {
         self.prefetch.store(prefetch.max(0), Ordering::Relaxed);
         let mut streams = self.streams.lock();
         streams.render = Some(render);
-        streams.capture = Some(capture);
+        streams.capture = capture;
     }
 
     /// Teardown, after the card is gone: stops the streams and drops every
@@ -433,6 +435,23 @@ impl PortDMus for Arc<Port> {
 
 /// The port as a member of its service group.
 pub(crate) struct PortService(pub(crate) Arc<Port>);
+
+impl PortService {
+    /// What a miniport's `init` does with its group: registers `group` with
+    /// `port` and adds the port's service as the group's member.
+    ///
+    /// Errors: `NoMemory` (`-ENOMEM`), or `Busy` (`-EBUSY`) when the group has
+    /// no free member slot. Process context.
+    pub(crate) fn join(
+        port: Arc<Port>,
+        group: &Arc<KernelServiceGroup>,
+    ) -> core::result::Result<(), DmusError> {
+        port.register_service_group(group)?;
+        let member: service::Member =
+            Arc::new(PortService(port), GFP_KERNEL).map_err(|_| DmusError::NoMemory)?;
+        group.add_member(member)
+    }
+}
 
 impl ServiceSink for PortService {
     fn request_service(&self) {

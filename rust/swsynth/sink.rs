@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The wave sink (`DMUS_STREAM_WAVE_SINK`, `ISynthSinkDMus`): the software
+//! synthesizer's output, rendered into the card's capture PCM by a soft
+//! hrtimer on the master clock.
+//!
+//! Every [`TICK_NS`] while a capture runs, the tick calls `sync_to_master`
+//! and renders up to `RefTimeToSample(now - D)`, D being the render delay
+//! ([`WaveSink::delay`]): MIDI events delivered by the port's sequencer up to
+//! D after their presentation time still start on their exact sample,
+//! `RefTimeToSample(presentation time)`. The sample clock's origin is the
+//! capture's start: frame 0 of the capture plays at the master time of the
+//! `trigger(START)`. A later event starts at the next sample rendered and
+//! counts as late.
+//!
+//! Render units: frames (S16_LE stereo, 4 bytes a frame), as the `ddksynth`
+//! sample's `Render` does in practice, not bytes as the WDK page says.
+
+use super::engine::{Engine, Queued};
+use crate::dmus::{
+    Error as DmusError, EventChain, KsState, Mxf, ReferenceTime, SampleClock, SynthSinkDMus,
+};
+use crate::port::{
+    clock::KernelClock,
+    irqlock::{new_spinlock_irq, SpinLockIrq},
+    pcm::{PcmBuffer, PcmOps, PcmSubstream, FRAME_BYTES},
+    pool::KPool,
+};
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::{
+    impl_has_hr_timer, new_spinlock,
+    prelude::*,
+    sync::{Arc, ArcBorrow, SpinLock},
+    time::{
+        hrtimer::{
+            ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
+            HrTimerRestart, RelativeSoftMode,
+        },
+        Delta, Monotonic,
+    },
+};
+
+/// The tick period, nanoseconds.
+pub(crate) const TICK_NS: i64 = 5_000_000;
+/// Frames rendered per engine call at most (the staging buffer).
+const STAGE_FRAMES: usize = 128;
+/// Events waiting for their sample, at most.
+pub(crate) const QUEUE_EVENTS: usize = 2048;
+/// Voices shed when a tick runs over half its period.
+const SHED_VOICES: usize = 4;
+/// Events the log keeps (the last ones rendered).
+pub(crate) const LOG_EVENTS: usize = 4096;
+
+/// One rendered event, as the debugfs `events` file shows it.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct LogEntry {
+    /// The sample (frame since the capture's start) it started on.
+    pub(crate) sample: i64,
+    /// Its presentation time, 100 ns.
+    pub(crate) pres: ReferenceTime,
+    /// It started after its sample (delivered too late).
+    pub(crate) late: bool,
+    /// Not a message: the tick ran over its budget and shed this many
+    /// voices at `sample` (`event` is empty).
+    pub(crate) shed: u8,
+    /// The message.
+    pub(crate) event: Queued,
+}
+
+/// What the capture and the event queue share (the PCM lock: taken by
+/// `trigger` with interrupts off, by `pointer`, the tick and `put_message`).
+struct PcmState {
+    substream: Option<PcmSubstream>,
+    running: bool,
+    /// Bumped at each start: the tick drops what it rendered for an older one.
+    generation: u64,
+    buffer: PcmBuffer,
+    /// Frames written since the start.
+    written: u64,
+    /// Frames written since the last period boundary.
+    period_fill: usize,
+    /// The sample clock; `rendered` is the next sample to render.
+    clock: SampleClock,
+    rendered: i64,
+    start_pending: bool,
+    /// Events by presentation time (the sequencer's order): a ring.
+    queue: KVec<Queued>,
+    head: usize,
+    len: usize,
+    /// The last [`LOG_EVENTS`] events rendered since the start: a ring.
+    log: KVec<LogEntry>,
+    log_next: usize,
+    log_len: usize,
+    /// Entries logged since the start (more than the log holds when it
+    /// wrapped).
+    log_total: u64,
+}
+
+impl PcmState {
+    /// Appends `entry` to the event log, dropping the oldest when full.
+    fn log_push(&mut self, entry: LogEntry) {
+        let slot = self.log_next;
+        self.log[slot] = entry;
+        self.log_next = (slot + 1) % LOG_EVENTS;
+        self.log_len = (self.log_len + 1).min(LOG_EVENTS);
+        self.log_total += 1;
+    }
+}
+
+/// The tick's own state (only the hrtimer callback takes this lock).
+struct TickState {
+    engine: KBox<Engine>,
+    stage: [u8; STAGE_FRAMES * FRAME_BYTES],
+    generation: u64,
+}
+
+/// The wave sink of one synthesizer card.
+#[pin_data]
+pub(crate) struct WaveSink {
+    #[pin]
+    timer: HrTimer<Self>,
+    #[pin]
+    pcm: SpinLockIrq<PcmState>,
+    #[pin]
+    tick: SpinLock<TickState>,
+    #[pin]
+    handle: SpinLockIrq<Option<ArcHrTimerHandle<Self>>>,
+    rate: u32,
+    delay: ReferenceTime,
+    /// Events started after their sample (delivered later than D).
+    pub(crate) late: AtomicU64,
+    /// Events dropped: no capture running, or the queue full.
+    pub(crate) dropped: AtomicU64,
+    /// Events rendered.
+    pub(crate) played: AtomicU64,
+    /// Ticks that rendered more than half a tick's worth of time, each of
+    /// which shed voices.
+    pub(crate) overruns: AtomicU64,
+    /// Nanoseconds spent rendering (the engine's calls), since creation.
+    pub(crate) render_ns: AtomicU64,
+    /// Frames rendered since creation.
+    pub(crate) frames: AtomicU64,
+    /// Voice-frames rendered since creation: each engine call's frames times
+    /// the voices sounding at its start.
+    pub(crate) voice_frames: AtomicU64,
+}
+
+impl_has_hr_timer! {
+    impl HasHrTimer<Self> for WaveSink {
+        mode: RelativeSoftMode<Monotonic>, field: self.timer
+    }
+}
+
+impl WaveSink {
+    /// A sink rendering `engine` at `rate` frames a second with render delay
+    /// `delay` (100 ns). `-ENOMEM` on allocation failure, `-EINVAL` for a
+    /// rate of 0.
+    pub(crate) fn new(engine: KBox<Engine>, rate: u32, delay: ReferenceTime) -> Result<Arc<Self>> {
+        let clock = SampleClock::new(rate).map_err(|_| EINVAL)?;
+        let mut queue = KVec::with_capacity(QUEUE_EVENTS, GFP_KERNEL)?;
+        for _ in 0..QUEUE_EVENTS {
+            queue.push(Queued::default(), GFP_KERNEL)?;
+        }
+        let mut log = KVec::with_capacity(LOG_EVENTS, GFP_KERNEL)?;
+        for _ in 0..LOG_EVENTS {
+            log.push(LogEntry::default(), GFP_KERNEL)?;
+        }
+        Arc::pin_init(
+            pin_init!(Self {
+                timer <- HrTimer::new(),
+                pcm <- new_spinlock_irq!(
+                    PcmState {
+                        substream: None,
+                        running: false,
+                        generation: 0,
+                        buffer: PcmBuffer::default(),
+                        written: 0,
+                        period_fill: 0,
+                        clock,
+                        rendered: 0,
+                        start_pending: false,
+                        queue,
+                        head: 0,
+                        len: 0,
+                        log,
+                        log_next: 0,
+                        log_len: 0,
+                        log_total: 0,
+                    },
+                    c"dmus_synth_pcm"
+                ),
+                tick <- new_spinlock!(
+                    TickState { engine, stage: [0; STAGE_FRAMES * FRAME_BYTES], generation: 0 },
+                    "dmus_synth_tick"
+                ),
+                handle <- new_spinlock_irq!(None, c"dmus_synth_timer"),
+                rate,
+                delay,
+                late: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+                played: AtomicU64::new(0),
+                overruns: AtomicU64::new(0),
+                render_ns: AtomicU64::new(0),
+                frames: AtomicU64::new(0),
+                voice_frames: AtomicU64::new(0),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// The render delay D, 100 ns.
+    pub(crate) fn delay(&self) -> ReferenceTime {
+        self.delay
+    }
+
+    /// The sample clock now: sample `origin_sample` plays at master time
+    /// `origin_time`.
+    pub(crate) fn clock(&self) -> SampleClock {
+        self.pcm.lock().clock
+    }
+
+    /// Frames rendered since the capture's start.
+    pub(crate) fn rendered(&self) -> i64 {
+        self.pcm.lock().rendered
+    }
+
+    /// Copies the event log, oldest first, into `out` (cleared first);
+    /// returns how many older entries since the start it no longer holds.
+    /// `-ENOMEM` if `out` cannot grow.
+    pub(crate) fn event_log(&self, out: &mut KVVec<LogEntry>) -> Result<u64> {
+        out.clear();
+        out.reserve(LOG_EVENTS, GFP_KERNEL)?;
+        let pcm = self.pcm.lock();
+        let first = (pcm.log_next + LOG_EVENTS - pcm.log_len) % LOG_EVENTS;
+        for i in 0..pcm.log_len {
+            out.push_within_capacity(pcm.log[(first + i) % LOG_EVENTS])
+                .map_err(|_| ENOMEM)?;
+        }
+        Ok(pcm.log_total - pcm.log_len as u64)
+    }
+
+    /// Queues one MIDI channel message (1 to 3 bytes) for its presentation
+    /// time `pres` (100 ns). Dropped (counted) when no capture runs or the
+    /// queue is full. Any context.
+    pub(crate) fn queue_event(&self, pres: ReferenceTime, bytes: &[u8]) {
+        let Some(event) = Queued::new(pres, bytes) else {
+            return;
+        };
+        let mut pcm = self.pcm.lock();
+        if !pcm.running || pcm.len == QUEUE_EVENTS {
+            drop(pcm);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let at = (pcm.head + pcm.len) % QUEUE_EVENTS;
+        pcm.queue[at] = event;
+        pcm.len += 1;
+    }
+
+    /// The soft hrtimer's work: renders up to `RefTimeToSample(now - D)`
+    /// into the PCM, starting each queued event on its sample.
+    fn run_tick(&self) {
+        let now = KernelClock::now_ns();
+        let master = crate::dmus::clock::from_nanos(u64::try_from(now).unwrap_or(0));
+        let mut tick = self.tick.lock();
+        let (generation, start) = {
+            let mut pcm = self.pcm.lock();
+            if !pcm.running {
+                return;
+            }
+            let start = core::mem::take(&mut pcm.start_pending);
+            (pcm.generation, start)
+        };
+        if start || tick.generation != generation {
+            tick.engine.restart();
+            tick.generation = generation;
+        }
+        // `trigger(START)` anchored the clock (`start`); this keeps it.
+        let _ = self.sync_to_master(master, false);
+        let Ok(target) = self.ref_time_to_sample(master.saturating_sub(self.delay)) else {
+            return;
+        };
+        let mut periods = 0;
+        let mut substream = None;
+        loop {
+            // What to render next: up to the target, the next event's sample
+            // or a stage's worth.
+            let (from, next_event) = {
+                let mut pcm = self.pcm.lock();
+                if !pcm.running || pcm.generation != generation {
+                    return;
+                }
+                let from = pcm.rendered;
+                let next = if pcm.len > 0 {
+                    let e = pcm.queue[pcm.head];
+                    let at = pcm.clock.ref_time_to_sample(e.pres).unwrap_or(from);
+                    if at <= from {
+                        // Due now (or late): take it.
+                        pcm.head = (pcm.head + 1) % QUEUE_EVENTS;
+                        pcm.len -= 1;
+                        pcm.log_push(LogEntry {
+                            sample: from,
+                            pres: e.pres,
+                            late: at < from,
+                            shed: 0,
+                            event: e,
+                        });
+                        Some((e, at))
+                    } else {
+                        None
+                    }
+                } else {
+                    None
+                };
+                if let Some((e, at)) = next {
+                    drop(pcm);
+                    if at < from {
+                        self.late.fetch_add(1, Ordering::Relaxed);
+                    }
+                    self.played.fetch_add(1, Ordering::Relaxed);
+                    tick.engine.midi(e.bytes());
+                    continue;
+                }
+                let limit = if pcm.len > 0 {
+                    let e = pcm.queue[pcm.head];
+                    pcm.clock
+                        .ref_time_to_sample(e.pres)
+                        .unwrap_or(target)
+                        .min(target)
+                } else {
+                    target
+                };
+                (from, limit)
+            };
+            if next_event <= from {
+                break;
+            }
+            let frames = usize::try_from(next_event - from)
+                .unwrap_or(STAGE_FRAMES)
+                .min(STAGE_FRAMES);
+            let TickState { engine, stage, .. } = &mut *tick;
+            let bytes = &mut stage[..frames * FRAME_BYTES];
+            let voices = engine.active_voices() as u64;
+            let t0 = KernelClock::now_ns();
+            engine.render_bytes(bytes);
+            let spent = u64::try_from(KernelClock::now_ns() - t0).unwrap_or(0);
+            self.render_ns.fetch_add(spent, Ordering::Relaxed);
+            self.frames.fetch_add(frames as u64, Ordering::Relaxed);
+            self.voice_frames
+                .fetch_add(voices * frames as u64, Ordering::Relaxed);
+            let mut pcm = self.pcm.lock();
+            if !pcm.running || pcm.generation != generation {
+                return;
+            }
+            if let Some(s) = pcm.substream {
+                let at = (pcm.written % pcm.buffer.frames.max(1) as u64) as usize;
+                s.write_bytes(at, bytes);
+                substream = Some(s);
+            }
+            pcm.written += frames as u64;
+            pcm.rendered += frames as i64;
+            pcm.period_fill += frames;
+            let period = pcm.buffer.period.max(1);
+            while pcm.period_fill >= period {
+                pcm.period_fill -= period;
+                periods += 1;
+            }
+        }
+        let spent = KernelClock::now_ns() - now;
+        if spent > TICK_NS / 2 {
+            self.overruns.fetch_add(1, Ordering::Relaxed);
+            tick.engine.shed(SHED_VOICES);
+            let mut pcm = self.pcm.lock();
+            if pcm.generation == generation {
+                let sample = pcm.rendered;
+                pcm.log_push(LogEntry {
+                    sample,
+                    shed: SHED_VOICES as u8,
+                    ..LogEntry::default()
+                });
+            }
+        }
+        drop(tick);
+        if periods > 0 {
+            if let Some(s) = substream {
+                // Outside the locks: ALSA may stop the stream (overrun),
+                // which calls `trigger(false)`.
+                s.period_elapsed();
+            }
+        }
+    }
+
+    /// Starts the tick (process context).
+    fn start_timer(self: &Arc<Self>) {
+        let handle = self.clone().start(Delta::from_nanos(TICK_NS));
+        let old = self.handle.lock().replace(handle);
+        drop(old);
+    }
+
+    /// Stops the tick and waits for a running one (process context).
+    pub(crate) fn stop_timer(&self) {
+        let handle = self.handle.lock().take();
+        drop(handle);
+    }
+}
+
+impl HrTimerCallback for WaveSink {
+    type Pointer<'a> = Arc<Self>;
+
+    fn run(this: ArcBorrow<'_, Self>, mut ctx: HrTimerCallbackContext<'_, Self>) -> HrTimerRestart {
+        this.run_tick();
+        ctx.forward_now(Delta::from_nanos(TICK_NS));
+        HrTimerRestart::Restart
+    }
+}
+
+impl SynthSinkDMus for WaveSink {
+    /// Renders `buffer.len() / 4` frames (S16_LE stereo) of the engine's
+    /// output; `position` is not used: the engine renders the next frames.
+    /// Only the tick calls it.
+    fn render(&self, buffer: &mut [u8], _position: i64) {
+        self.tick.lock().engine.render_bytes(buffer);
+    }
+
+    fn ref_time_to_sample(&self, time: ReferenceTime) -> core::result::Result<i64, DmusError> {
+        self.pcm.lock().clock.ref_time_to_sample(time)
+    }
+
+    fn sample_to_ref_time(&self, sample: i64) -> core::result::Result<ReferenceTime, DmusError> {
+        self.pcm.lock().clock.sample_to_ref_time(sample)
+    }
+
+    /// With `start`, anchors sample 0 (the capture's first frame) at `time`.
+    /// Otherwise nothing changes: the tick counts its frames against
+    /// `CLOCK_MONOTONIC`, the master clock itself, so the two clocks cannot
+    /// drift apart (a sink fed by a device's crystal would slew its origin
+    /// here, as [`SampleClock::sync_to_master`] does).
+    fn sync_to_master(
+        &self,
+        time: ReferenceTime,
+        start: bool,
+    ) -> core::result::Result<(), DmusError> {
+        if start {
+            let mut pcm = self.pcm.lock();
+            pcm.clock.sync_to_master(time, 0, true)?;
+        }
+        Ok(())
+    }
+}
+
+impl Mxf for WaveSink {
+    type Pool = KPool;
+    type Output = ();
+
+    fn set_state(&self, _state: KsState) -> core::result::Result<(), DmusError> {
+        Ok(())
+    }
+
+    /// The sink takes no events: `None` is accepted, a chain goes back to
+    /// its pool with `-EINVAL`.
+    fn put_message(&self, chain: Option<EventChain<KPool>>) -> core::result::Result<(), DmusError> {
+        match chain {
+            None => Ok(()),
+            Some(chain) => {
+                drop(chain);
+                Err(DmusError::InvalidArgument)
+            }
+        }
+    }
+
+    fn connect_output(&self, _sink: ()) -> core::result::Result<(), DmusError> {
+        Err(DmusError::InvalidArgument)
+    }
+
+    fn disconnect_output(&self, _sink: &()) -> core::result::Result<(), DmusError> {
+        Err(DmusError::InvalidArgument)
+    }
+}
+
+/// The capture PCM's ops, over the sink.
+pub(crate) struct SinkPcm(pub(crate) Arc<WaveSink>);
+
+// SAFETY: `open` stores the substream in `pcm.substream` and `close` clears it
+// after stopping the tick (which waits for a running one), so no use
+// outlives `close`. Buffer writes and `period_elapsed` happen only in the
+// tick, the writes under the PCM lock with `running` set (which `trigger`
+// sets and clears under the same lock), `period_elapsed` with no lock held
+// (ALSA ignores it on a stream that stopped since).
+unsafe impl PcmOps for SinkPcm {
+    fn open(&self, substream: PcmSubstream) -> Result {
+        {
+            let mut pcm = self.0.pcm.lock();
+            if pcm.substream.is_some() {
+                return Err(EBUSY);
+            }
+            pcm.substream = Some(substream);
+            pcm.running = false;
+        }
+        self.0.start_timer();
+        Ok(())
+    }
+
+    fn close(&self, _substream: PcmSubstream) {
+        self.0.stop_timer();
+        let mut pcm = self.0.pcm.lock();
+        pcm.running = false;
+        pcm.substream = None;
+        pcm.len = 0;
+    }
+
+    fn prepare(&self, substream: PcmSubstream) -> Result {
+        let buffer = substream.buffer();
+        let mut pcm = self.0.pcm.lock();
+        pcm.buffer = buffer;
+        pcm.written = 0;
+        pcm.period_fill = 0;
+        pcm.rendered = 0;
+        pcm.len = 0;
+        Ok(())
+    }
+
+    fn trigger(&self, _substream: PcmSubstream, up: bool) {
+        let mut pcm = self.0.pcm.lock();
+        if up {
+            pcm.generation += 1;
+            pcm.start_pending = true;
+            pcm.rendered = 0;
+            pcm.len = 0;
+            pcm.log_len = 0;
+            pcm.log_total = 0;
+            // `SyncToMaster(fStart)`: the capture's frame 0 plays now.
+            let now =
+                crate::dmus::clock::from_nanos(u64::try_from(KernelClock::now_ns()).unwrap_or(0));
+            let _ = pcm.clock.sync_to_master(now, 0, true);
+        }
+        pcm.running = up;
+    }
+
+    fn pointer(&self, _substream: PcmSubstream) -> usize {
+        let pcm = self.0.pcm.lock();
+        (pcm.written % pcm.buffer.frames.max(1) as u64) as usize
+    }
+}
