@@ -12,7 +12,8 @@
 #                   the debug kernel (DMUS_SOAK_CYCLES, DMUS_FUZZ_OPS,
 #                   DMUS_FUZZ_SEED change them)
 #   make setup      install what the project needs (idempotent)
-#   make fuzz       fuzz the capture parser and the unpacker (FUZZ_SECONDS
+#   make fuzz       fuzz the capture parser, the unpacker and the synth's
+#                   download validation (FUZZ_SECONDS
 #                   each, default 60; installs cargo-fuzz when missing)
 #   make CLIPPY=1   build the module with clippy
 #   make install    register the module with DKMS and build and install it for
@@ -66,7 +67,7 @@ setup:
 FUZZ_SECONDS ?= 60
 fuzz:
 	@cargo fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz
-	cd rust/fuzz && for t in parser unpacker; do \
+	cd rust/fuzz && for t in parser unpacker download; do \
 		RUSTC_BOOTSTRAP=1 cargo fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
 

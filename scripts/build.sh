@@ -16,7 +16,7 @@ build_all() {
 	log "kernel: $(cat "$KBUILD/kernelrelease") ($KBUILD)"
 	phase module make -C "$TOP" --no-print-directory KDIR="$KBUILD" modules
 	phase tools cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" \
-		-p midicmp -p dmustools
+		-p midicmp -p dmustools -p synthcmp
 	mkdir -p "$SELFTESTS_OUT"
 	phase selftests-build make -C "$TOP/selftests" --no-print-directory -s \
 		KSRC="$DMUS_CACHE/src/linux" KBUILD="$KBUILD" OUTPUT="$SELFTESTS_OUT" "${SELFTESTS_ONLY[@]}"
@@ -66,13 +66,14 @@ stage_guest() {
 		KBUILD="$KBUILD" OUTPUT="$SELFTESTS_OUT" INSTALL_PATH="$stage/selftests" "${SELFTESTS_ONLY[@]}" \
 		install_collection
 	local tool
-	for tool in midicmp dmusplay dmusrec; do
+	for tool in midicmp dmusplay dmusrec synthcmp; do
 		install -m 0755 "$TOP/rust/target/release/$tool" "$stage/$tool"
 	done
 	install -m 0755 "$TOP/selftests/dmus_dmusplay.sh" "$stage/dmus_dmusplay.sh"
 	install -m 0755 "$TOP/scripts/guest-compare.sh" "$stage/guest-compare.sh"
 	install -m 0755 "$TOP/scripts/guest-bench.sh" "$stage/guest-bench.sh"
 	install -m 0755 "$TOP/scripts/guest-tests.sh" "$stage/guest-tests.sh"
+	install -m 0755 "$TOP/scripts/guest-synth.sh" "$stage/guest-synth.sh"
 	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
 	cp /usr/share/games/openttd/baseset/openmsx/*.mid /usr/share/doc/csound-doc/html/examples/*.mid \
 		"$stage/midi/"

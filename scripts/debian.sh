@@ -50,7 +50,7 @@ ROOT_PACKAGES=(
 	busybox-static alsa-utils
 )
 # Debian's modules the guest loads (with what modules.dep adds).
-GUEST_MODULES=(soundcore snd snd-timer snd-rawmidi snd-hwdep snd-seq-device snd-seq
+GUEST_MODULES=(soundcore snd snd-timer snd-pcm snd-rawmidi snd-hwdep snd-seq-device snd-seq
 	snd-seq-midi-event snd-seq-midi)
 # The guest's programs, from the root.
 GUEST_BINS=(/usr/bin/kmod /usr/bin/aplaymidi /usr/bin/arecordmidi /usr/bin/amidi

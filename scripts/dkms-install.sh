@@ -61,7 +61,8 @@ mkdir -p "$dest/scripts"
 cp "$TOP/Kbuild" "$TOP/Makefile" "$dest/"
 # The module's sources: rust/ without the host crates, the tools and any
 # build output.
-tar -C "$TOP" -c --exclude=target --exclude=rust/host --exclude=rust/tools --exclude=rust/fuzz \
+tar -C "$TOP" -c --exclude=target --exclude=rust/host --exclude=rust/synth/host --exclude=rust/tools \
+	--exclude=rust/fuzz \
 	--exclude='Cargo.*' --exclude='*.o' --exclude='*.cmd' --exclude='*.ko' --exclude='*.mod' \
 	--exclude='*.mod.c' --exclude='*.d' --exclude='*.long-type-*' --exclude=rust/glue_generated.rs \
 	rust | tar -C "$dest" -x

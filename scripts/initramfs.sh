@@ -9,7 +9,7 @@
 . "$(dirname "$0")/common.sh"
 
 BUILD=${1:?usage: initramfs.sh KERNEL_BUILD_DIR}
-GUEST_BINS=(aplaymidi arecordmidi amidi aconnect aseqdump kmod)
+GUEST_BINS=(aplaymidi arecordmidi amidi aconnect aseqdump arecord kmod)
 
 key=$( {
 	cat "$BUILD/kernelrelease"

@@ -33,11 +33,14 @@ static inline const char *dmus_module_path(void)
 	return p ? p : "/opt/dmus/snd-dmus-mpu401.ko";
 }
 
-/* Loads what the module depends on (ALSA's rawmidi, hwdep and sequencer bridge). */
+/*
+ * Loads what the module depends on (ALSA's rawmidi, hwdep, PCM and sequencer
+ * bridge).
+ */
 static inline void dmus_load_deps(void)
 {
-	if (system("modprobe -a snd-rawmidi snd-hwdep snd-seq-midi 2>/dev/null"))
-		fprintf(stderr, "# modprobe snd-rawmidi snd-hwdep snd-seq-midi failed\n");
+	if (system("modprobe -a snd-rawmidi snd-hwdep snd-pcm snd-seq-midi 2>/dev/null"))
+		fprintf(stderr, "# modprobe snd-rawmidi snd-hwdep snd-pcm snd-seq-midi failed\n");
 }
 
 /* Loads the module with @params; returns 0 or -errno. */
