@@ -242,5 +242,5 @@ module_init(dmus_peer_init);
 module_exit(dmus_peer_exit);
 
 MODULE_DESCRIPTION("snd-mpu401-uart on snd-dmus-mpu401's virtual MPU-401s (a measuring instrument)");
-MODULE_AUTHOR("snd-dmus-mpu401 developers");
+MODULE_AUTHOR("snd-dmus-mpu401 maintainers <maintainers@users.noreply.b-seed-ed14b38d.example>");
 MODULE_LICENSE("GPL");

@@ -54,7 +54,7 @@ const SYNTH_MAX: u32 = 4;
 module! {
     type: SndDmusMpu401,
     name: "snd_dmus_mpu401",
-    authors: ["snd-dmus-mpu401 developers"],
+    authors: ["snd-dmus-mpu401 maintainers <maintainers@users.noreply.b-seed-ed14b38d.example>"],
     description: "DMus port driver and MPU-401 UART miniport for ALSA",
     license: "GPL",
     // The per-device array parameters (index, id, enable, pnp, port, irq)
@@ -111,6 +111,14 @@ module! {
         synth_delay: u32 {
             default: 20,
             description: "The synthesizers' render delay in ms (1-1000): events delivered up to this late still start on their exact sample",
+        },
+        synth_skew: i32 {
+            default: 0,
+            description: "The synthesizers' sample counter runs this many ppm fast (-10000 to 10000), as a sound card's crystal would: 0 counts on the master clock",
+        },
+        synth_sync: u32 {
+            default: 1,
+            description: "SyncToMaster slews the synthesizers' sample clock to their counter (1) or leaves it (0)",
         },
     },
 }
@@ -233,6 +241,18 @@ fn check_params() -> Result {
     let delay = *module_parameters::synth_delay.value();
     if !(1..=1000).contains(&delay) {
         pr_err!("synth_delay={delay}: 1 to 1000 ms\n");
+        return Err(EINVAL);
+    }
+    let skew = *module_parameters::synth_skew.value();
+    if !(-dmus::synth::MAX_SKEW_PPM..=dmus::synth::MAX_SKEW_PPM).contains(&skew) {
+        pr_err!("synth_skew={skew}: -10000 to 10000 ppm\n");
+        return Err(EINVAL);
+    }
+    if *module_parameters::synth_sync.value() > 1 {
+        pr_err!(
+            "synth_sync={}: 0 or 1\n",
+            *module_parameters::synth_sync.value()
+        );
         return Err(EINVAL);
     }
     let (bar, offset) = pci_new_id_params();
@@ -511,15 +531,20 @@ impl platform::Driver for SynthDriver {
     type IdInfo = ();
     type Data<'bound> = swsynth::SynthDevice;
 
-    /// Binds a synthesizer at `synth_rate=` with render delay `synth_delay=`.
+    /// Binds a synthesizer at `synth_rate=` with render delay `synth_delay=`,
+    /// its counter `synth_skew=` off, corrected unless `synth_sync=0`.
     fn probe<'bound>(
         pdev: &'bound platform::Device<Core<'_>>,
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<swsynth::SynthDevice, Error> + 'bound {
         let n = SYNTH_PROBED.fetch_add(1, Ordering::Relaxed);
-        let rate = *module_parameters::synth_rate.value();
-        let delay =
-            i64::from(*module_parameters::synth_delay.value()) * dmus::clock::UNITS_PER_MILLISECOND;
-        swsynth::bind(pdev.as_ref(), n, rate, delay)
+        let params = swsynth::SinkParams {
+            rate: *module_parameters::synth_rate.value(),
+            delay: i64::from(*module_parameters::synth_delay.value())
+                * dmus::clock::UNITS_PER_MILLISECOND,
+            skew_ppm: *module_parameters::synth_skew.value(),
+            sync: *module_parameters::synth_sync.value() != 0,
+        };
+        swsynth::bind(pdev.as_ref(), n, params)
     }
 }

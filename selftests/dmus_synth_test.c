@@ -8,6 +8,7 @@
  * parameters are refused; unload waits for the capture, and unbinding the
  * device while capturing ends the capture cleanly.
  */
+#include <math.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -112,6 +113,52 @@ static int wait_exit(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Master-clock time now, 100 ns. */
+static long long now_rt(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000000000LL + ts.tv_nsec) / 100;
+}
+
+/*
+ * A DMus buffer into @buf (64 KiB) starting at @start (100 ns): @n drum
+ * clicks, click i at i * @slot plus a random part of @jitter, each a
+ * note-on and a note-off 30 ms later; its length in bytes.
+ */
+static size_t click_buffer(unsigned char *buf, long long start, int n, long long slot,
+			   long long jitter)
+{
+	struct snd_dmus_buffer h = { .rt_start = start };
+	size_t len = sizeof(h);
+	__u32 cb;
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		long long at = (long long)i * slot + (jitter ? rand() % jitter : 0);
+		unsigned char on[3] = { 0x99, 37, 127 }, off[3] = { 0x89, 37, 0 };
+		unsigned char *msgs[2] = { on, off };
+		long long when[2] = { at, at + 300000 };
+
+		for (k = 0; k < 2; k++) {
+			struct snd_dmus_event e = {
+				.cb_event = 3, .channel_group = 1, .rt_delta = when[k],
+				.flags = SND_DMUS_EVENT_STRUCTURED,
+			};
+
+			memcpy(buf + len, &e, sizeof(e));
+			memcpy(buf + len + sizeof(e), msgs[k], 3);
+			memset(buf + len + sizeof(e) + 3, 0, SND_DMUS_EVENT_SIZE(3) - sizeof(e) - 3);
+			len += SND_DMUS_EVENT_SIZE(3);
+		}
+	}
+	cb = len - sizeof(h);
+	h.cb_data = cb;
+	memcpy(buf, &h, sizeof(h));
+	return len;
+}
+
 FIXTURE(synth) {
 	int card;
 	char dbg[128];
@@ -171,8 +218,8 @@ TEST_F_TIMEOUT(synth, clicks_start_on_the_sample_of_their_presentation_time, 120
 	static unsigned char buf[65536];
 	static short audio[RATE * 2 * 14];
 	char dmus[64], path[160], line[256];
-	long long origin, rate, now_rt, t;
-	int fd, i, ok = 0, late = 0, checked = 0;
+	long long origin, rate, t;
+	int fd, ok = 0, late = 0, checked = 0;
 	size_t len = 0, frames;
 	pid_t pid;
 	FILE *f;
@@ -194,44 +241,9 @@ TEST_F_TIMEOUT(synth, clicks_start_on_the_sample_of_their_presentation_time, 120
 
 		ASSERT_EQ(0, ioctl(fd, SND_DMUS_IOCTL_SET_STATE, &run));
 	}
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now_rt = (ts.tv_sec * 1000000000LL + ts.tv_nsec) / 100;
-	}
 	srand(1234);
-	t = now_rt + 5000000;	/* 0.5 s from now */
-	{
-		struct snd_dmus_buffer h = { .rt_start = t };
-
-		memcpy(buf, &h, sizeof(h));
-		len = sizeof(h);
-	}
-	for (i = 0; i < 40; i++) {
-		long long at = (long long)i * 2000000 + (rand() % 1000000);	/* 100 ns */
-		unsigned char on[3] = { 0x99, 37, 127 }, off[3] = { 0x89, 37, 0 };
-		unsigned char *msgs[2] = { on, off };
-		long long when[2] = { at, at + 300000 };
-		int k;
-
-		for (k = 0; k < 2; k++) {
-			struct snd_dmus_event e = {
-				.cb_event = 3, .channel_group = 1, .rt_delta = when[k],
-				.flags = SND_DMUS_EVENT_STRUCTURED,
-			};
-
-			memcpy(buf + len, &e, sizeof(e));
-			memcpy(buf + len + sizeof(e), msgs[k], 3);
-			memset(buf + len + sizeof(e) + 3, 0, SND_DMUS_EVENT_SIZE(3) - sizeof(e) - 3);
-			len += SND_DMUS_EVENT_SIZE(3);
-		}
-	}
-	{
-		__u32 cb = len - sizeof(struct snd_dmus_buffer);
-
-		memcpy(buf + offsetof(struct snd_dmus_buffer, cb_data), &cb, sizeof(cb));
-	}
+	t = now_rt() + 5000000;	/* 0.5 s from now */
+	len = click_buffer(buf, t, 40, 2000000, 1000000);
 	ASSERT_EQ((ssize_t)len, write(fd, buf, len));
 	ASSERT_EQ(0, wait_exit(pid));
 	close(fd);
@@ -280,6 +292,164 @@ TEST_F_TIMEOUT(synth, clicks_start_on_the_sample_of_their_presentation_time, 120
 	EXPECT_LE(30, checked);
 }
 
+/* Drift figures of one run of synth_drift(). */
+struct drift_run {
+	int checked, late;
+	double max_us, median_us, last_us, last_pred_us;
+	bool bounded, as_predicted;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * One run for drift_stays_bounded_with_sync_to_master: the module loaded with
+ * its sample counter DRIFT_PPM fast and @sync, 120 clicks 500 ms apart over
+ * a minute through the DMus device while arecord captures. Each on-time
+ * note-on's placement error is the master time at which the counter reached
+ * its sample (the clock file's start_time, rate and skew_ppm give it
+ * exactly) less its presentation time. Every on-time click must start in
+ * the capture on its logged sample (silent before, sound on it); with
+ * @sync every error is within DRIFT_BOUND_US; without, the sample clock is
+ * untouched (each sample is RefTimeToSample of the start-anchored clock)
+ * and each error is the skew's, -(pres - start) * skew / (10^6 + skew),
+ * within one sample.
+ */
+#define DRIFT_PPM 300
+#define DRIFT_CLICKS 120
+#define DRIFT_BOUND_US 1000.0
+static short drift_audio[RATE * 2 * 70];
+
+static void synth_drift(struct __test_metadata *_metadata, bool sync, struct drift_run *r)
+{
+	static unsigned char buf[65536];
+	static double err[DRIFT_CLICKS * 2];
+	char params[160], dbg[128], dmus[64], path[160], line[256];
+	long long start, rate, skew;
+	size_t len, frames;
+	int card, fd, n = 0;
+	pid_t pid;
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	r->bounded = r->as_predicted = true;
+	dmus_unload();
+	snprintf(params, sizeof(params),
+		 "synth=1 synth_delay=50 synth_skew=%d synth_sync=%d enable=0,0,0,0,0,0,0,0",
+		 DRIFT_PPM, sync);
+	ASSERT_EQ(0, dmus_load(params));
+	card = synth_card();
+	ASSERT_LE(0, card);
+	ASSERT_TRUE(synth_debugfs(dbg, sizeof(dbg)));
+	ASSERT_TRUE(find_dmus(card, dmus, sizeof(dmus)));
+	pid = start_arecord(card, 64);
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(wait_running(card));
+	snprintf(path, sizeof(path), "%s/clock", dbg);
+	start = read_key(path, "start_time");
+	rate = read_key(path, "rate");
+	skew = read_key(path, "skew_ppm");
+	ASSERT_LT(0, start);
+	ASSERT_EQ(RATE, rate);
+	ASSERT_EQ(DRIFT_PPM, skew);
+	ASSERT_EQ(sync, read_key(path, "sync"));
+
+	fd = open(dmus, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	{
+		__u32 run = SND_DMUS_STATE_RUN;
+
+		ASSERT_EQ(0, ioctl(fd, SND_DMUS_IOCTL_SET_STATE, &run));
+	}
+	len = click_buffer(buf, now_rt() + 5000000, DRIFT_CLICKS, 5000000, 0);
+	ASSERT_EQ((ssize_t)len, write(fd, buf, len));
+	ASSERT_EQ(0, wait_exit(pid));
+	close(fd);
+
+	f = fopen(RAW, "rb");
+	ASSERT_NE(NULL, f);
+	frames = fread(drift_audio, 4, RATE * 70, f);
+	fclose(f);
+	ASSERT_LT(RATE * 60, frames);
+
+	snprintf(path, sizeof(path), "%s/events", dbg);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		long long sample, pres, j;
+		char when[16];
+		unsigned int st, key, vel;
+		double reached, e, pred;
+		bool silent = true;
+
+		if (line[0] == '#' ||
+		    sscanf(line, "%lld %lld %15s %x %x %x", &sample, &pres, when, &st, &key, &vel) != 6)
+			continue;
+		if (st != 0x99 || !vel)
+			continue;
+		if (strcmp(when, "ontime")) {
+			r->late++;
+			continue;
+		}
+		r->checked++;
+		/* The counter reached @sample at start + sample * 10^13 / (rate * (10^6 + skew)). */
+		reached = start + (double)sample * 1e13 / ((double)rate * (1e6 + skew));
+		e = (reached - pres) / 10.0;
+		pred = -(double)(pres - start) * skew / (1e6 + skew) / 10.0;
+		if (n < DRIFT_CLICKS * 2)
+			err[n++] = fabs(e);
+		if (fabs(e) > r->max_us)
+			r->max_us = fabs(e);
+		r->last_us = e;
+		r->last_pred_us = pred;
+		if (sync && fabs(e) > DRIFT_BOUND_US)
+			r->bounded = false;
+		if (!sync && (sample != (pres - start) * rate / 10000000 ||
+			      fabs(e - pred) > 1e6 / RATE + 0.1))
+			r->as_predicted = false;
+		if (sample < RATE / 20 || (size_t)sample >= frames)
+			continue;
+		for (j = sample - RATE / 20; j < sample; j++)
+			if (drift_audio[2 * j] || drift_audio[2 * j + 1])
+				silent = false;
+		EXPECT_TRUE(silent);
+		EXPECT_TRUE(drift_audio[2 * sample] || drift_audio[2 * sample + 1]);
+	}
+	fclose(f);
+	if (n) {
+		qsort(err, n, sizeof(err[0]), cmp_double);
+		r->median_us = err[n / 2];
+	}
+	snprintf(path, sizeof(path), "%s/clock", dbg);
+	fprintf(stderr,
+		"# %d ppm, SyncToMaster %s: %d on-time clicks, %d late; |error| median %.1f us, max %.1f us; last click %.1f us (the skew alone: %.1f us); last drift measured %lld (100 ns)\n",
+		DRIFT_PPM, sync ? "on" : "off", r->checked, r->late, r->median_us, r->max_us,
+		r->last_us, r->last_pred_us, read_key(path, "drift"));
+	EXPECT_EQ(DRIFT_CLICKS, r->checked + r->late);
+	EXPECT_LE(DRIFT_CLICKS * 3 / 4, r->checked);
+}
+
+/*
+ * A sample counter 300 ppm fast over a minute: with SyncToMaster the clicks
+ * start within 1 ms of their presentation times on the counter's clock;
+ * without it they fall behind by the skew (18 ms at a minute), as predicted.
+ */
+TEST_F_TIMEOUT(synth, drift_stays_bounded_with_sync_to_master, 300)
+{
+	struct drift_run on, off;
+
+	synth_drift(_metadata, true, &on);
+	synth_drift(_metadata, false, &off);
+	EXPECT_TRUE(on.bounded);
+	EXPECT_TRUE(off.as_predicted);
+	/* Without correction the last click is most of 18 ms off. */
+	EXPECT_GT(-10000.0, off.last_us);
+}
+
 TEST(bad_parameters_are_refused)
 {
 	if (geteuid())
@@ -289,6 +459,9 @@ TEST(bad_parameters_are_refused)
 	EXPECT_EQ(-EINVAL, dmus_load("synth=5"));
 	EXPECT_EQ(-EINVAL, dmus_load("synth=1 synth_rate=1000"));
 	EXPECT_EQ(-EINVAL, dmus_load("synth=1 synth_delay=0"));
+	EXPECT_EQ(-EINVAL, dmus_load("synth=1 synth_skew=10001"));
+	EXPECT_EQ(-EINVAL, dmus_load("synth=1 synth_skew=-10001"));
+	EXPECT_EQ(-EINVAL, dmus_load("synth=1 synth_sync=2"));
 	EXPECT_FALSE(dmus_loaded());
 }
 

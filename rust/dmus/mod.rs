@@ -112,5 +112,6 @@ pub use service::{
 };
 pub use synth::{
     SampleClock,
+    SampleCounter,
     SynthSinkDMus, //
 };

@@ -147,6 +147,62 @@ impl SampleClock {
     }
 }
 
+/// One frame of a [`SampleCounter`]'s phase: its phase counts frames in units of
+/// 10^-13 (100 ns of the master clock times a rate in frames per second times 10^6 ppm).
+const PHASE_PER_FRAME: i64 = UNITS_PER_SECOND * 1_000_000;
+
+/// The most parts per million a [`SampleCounter`] may run off its nominal rate.
+pub const MAX_SKEW_PPM: i32 = 10_000;
+
+/// The frames a device's sample clock has counted since it started: `rate` frames a
+/// second, off by `skew_ppm` parts per million against the master clock (a crystal's
+/// error; positive runs fast). Exact: after any sequence of [`SampleCounter::advance`]
+/// calls up to master time `t`, it has counted
+/// `floor((t - start) * rate * (10^6 + skew_ppm) / 10^13)` frames. Integer arithmetic only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleCounter {
+    /// Frames per 10^13 master units: `rate * (10^6 + skew_ppm)`.
+    per_unit: i64,
+    last: ReferenceTime,
+    frames: i64,
+    /// The fraction of the next frame counted, in 10^-13 frames.
+    phase: i64,
+}
+
+impl SampleCounter {
+    /// A counter at `rate` frames a second, `skew_ppm` off, started at master time `start`.
+    ///
+    /// Errors: [`Error::InvalidArgument`] (`-EINVAL`) if `rate` is 0 or `skew_ppm` is
+    /// beyond ±[`MAX_SKEW_PPM`].
+    pub fn new(rate: u32, skew_ppm: i32, start: ReferenceTime) -> Result<Self, Error> {
+        if rate == 0 || !(-MAX_SKEW_PPM..=MAX_SKEW_PPM).contains(&skew_ppm) {
+            return Err(Error::InvalidArgument);
+        }
+        Ok(Self {
+            per_unit: i64::from(rate) * (1_000_000 + i64::from(skew_ppm)),
+            last: start,
+            frames: 0,
+            phase: 0,
+        })
+    }
+
+    /// Counts up to master time `now` (an earlier time counts nothing) and returns the
+    /// frames counted since the start with the master time (100 ns, rounded up) at which the
+    /// counter reached that number.
+    pub fn advance(&mut self, now: ReferenceTime) -> (i64, ReferenceTime) {
+        // At most one second a step: `step * per_unit` stays below 2 * 10^18.
+        while now > self.last {
+            let step = (now - self.last).min(UNITS_PER_SECOND);
+            self.last += step;
+            self.phase += step * self.per_unit;
+            self.frames += self.phase.checked_div(PHASE_PER_FRAME).unwrap_or(0);
+            self.phase = self.phase.checked_rem(PHASE_PER_FRAME).unwrap_or(0);
+        }
+        let since = self.phase.checked_div(self.per_unit).unwrap_or(0);
+        (self.frames, self.last - since)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +238,75 @@ mod tests {
         let drift = c.sync_to_master(1_000_000 + UNITS_PER_SECOND + 800, 44_600, false);
         assert_eq!(drift, Ok(800));
         assert_eq!(c.origin_time(), 1_000_100);
+    }
+
+    #[test]
+    fn sample_counter_counts_exactly_and_reports_when() {
+        // 48 kHz, 250 ppm fast, started at 1 s: the closed form after uneven steps.
+        let start = UNITS_PER_SECOND;
+        let mut c = SampleCounter::new(48_000, 250, start).unwrap();
+        let per_unit = 48_000i64 * 1_000_250;
+        let mut t = start;
+        for step in [
+            1,
+            7,
+            208,
+            50_000,
+            3 * UNITS_PER_SECOND + 13,
+            49_999,
+            0,
+            123_457,
+        ] {
+            t += step;
+            let (frames, when) = c.advance(t);
+            let exact = (t - start) * per_unit / PHASE_PER_FRAME;
+            assert_eq!(frames, exact);
+            // The counter reached `frames` at `when`, not one unit later.
+            assert!((when - start) * per_unit >= frames * PHASE_PER_FRAME);
+            assert!((when - 1 - start) * per_unit < frames * PHASE_PER_FRAME);
+            assert!(when <= t);
+        }
+        // Time going back counts nothing.
+        assert_eq!(c.advance(start).0, c.advance(t).0);
+        // No skew: the counter is RefTimeToSample of a clock started at the same time.
+        let mut c = SampleCounter::new(44_100, 0, 0).unwrap();
+        let clock = SampleClock::new(44_100).unwrap();
+        for t in [1, 226, 227, 10_000_000, 36_000_000_000] {
+            let (frames, when) = c.advance(t);
+            assert_eq!(Ok(frames), clock.ref_time_to_sample(t));
+            // SampleToRefTime rounds down, the counter's time up: at most 1 apart.
+            let drift = when - clock.sample_to_ref_time(frames).unwrap();
+            assert!((0..=1).contains(&drift));
+        }
+        assert_eq!(SampleCounter::new(0, 0, 0), Err(Error::InvalidArgument));
+        assert_eq!(
+            SampleCounter::new(48_000, 10_001, 0),
+            Err(Error::InvalidArgument)
+        );
+        assert_eq!(
+            SampleCounter::new(48_000, -10_001, 0),
+            Err(Error::InvalidArgument)
+        );
+    }
+
+    #[test]
+    fn sync_to_master_follows_a_skewed_counter() {
+        // A counter 300 ppm fast for a minute, synced every 5 ms: the map stays within a
+        // sample of the counter; without the syncs it is 18 ms (864 frames) off at the end.
+        let mut counter = SampleCounter::new(48_000, 300, 0).unwrap();
+        let mut clock = SampleClock::new(48_000).unwrap();
+        clock.sync_to_master(0, 0, true).unwrap();
+        let fixed = clock;
+        let mut worst = 0;
+        for tick in 1..=12_000i64 {
+            let (frames, when) = counter.advance(tick * 50_000);
+            clock.sync_to_master(when, frames, false).unwrap();
+            let off = clock.ref_time_to_sample(when).unwrap() - frames;
+            worst = worst.max(off.abs());
+        }
+        assert!(worst <= 1, "{worst}");
+        let (frames, when) = counter.advance(60 * UNITS_PER_SECOND);
+        let behind = frames - fixed.ref_time_to_sample(when).unwrap();
+        assert!((863..=864).contains(&behind), "{behind}");
     }
 }

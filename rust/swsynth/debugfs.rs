@@ -6,7 +6,11 @@
 //! - `clock`: the sample clock of the current (or last) capture: `rate`
 //!   (frames a second), `origin_time` (master time, 100 ns, of
 //!   `origin_sample`), `origin_sample`, `delay` (the render delay D, 100 ns),
-//!   `rendered` (frames rendered since the capture's start).
+//!   `rendered` (frames rendered since the capture's start), `start_time`
+//!   (master time of the capture's start, 100 ns), `skew_ppm` (the device
+//!   counter's error, `synth_skew=`), `sync` (1: `sync_to_master` corrects
+//!   the drift), `drift` (the last drift measured, 100 ns: the master time
+//!   the counter reached its count less the clock's time of that sample).
 //! - `events`: the last 4096 events rendered since the capture's start,
 //!   oldest first, one per line: the frame it started on (counted from the
 //!   capture's first frame), its presentation time (100 ns), `late` or
@@ -39,7 +43,13 @@ impl Writer for ClockView {
         writeln!(f, "origin_time: {}", clock.origin_time())?;
         writeln!(f, "origin_sample: {}", clock.origin_sample())?;
         writeln!(f, "delay: {}", self.0.delay())?;
-        writeln!(f, "rendered: {}", self.0.rendered())
+        writeln!(f, "rendered: {}", self.0.rendered())?;
+        let params = self.0.params();
+        let state = self.0.clock_state();
+        writeln!(f, "start_time: {}", state.start_time)?;
+        writeln!(f, "skew_ppm: {}", params.skew_ppm)?;
+        writeln!(f, "sync: {}", u8::from(params.sync))?;
+        writeln!(f, "drift: {}", state.drift)
     }
 }
 

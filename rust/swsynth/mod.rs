@@ -21,7 +21,6 @@ pub(crate) mod sink;
 
 use crate::dmus::{
     DmusStreamType, Error as DmusError, EventChain, KsState, MiniportDMus, Mxf, NewStream,
-    ReferenceTime,
 };
 use crate::port::{
     alsa::{Card, CardExtras, CardNames, RawmidiOps},
@@ -36,6 +35,7 @@ use crate::port::{
 };
 use kernel::{device::Device, prelude::*, str::CString, sync::Arc};
 use render::SynthRender;
+pub(crate) use sink::SinkParams;
 use sink::{SinkPcm, WaveSink};
 
 /// Render events of the port's pool (the DMus device's timed queue).
@@ -88,14 +88,13 @@ pub(crate) struct SynthMiniport {
 }
 
 impl SynthMiniport {
-    /// A miniport rendering at `rate` frames a second with render delay
-    /// `delay` (100 ns). `-ENOMEM`, or `-EINVAL` for a rate the engine
-    /// refuses.
-    pub(crate) fn new(rate: u32, delay: ReferenceTime) -> Result<Self> {
-        let engine = engine::Engine::new(rate)?;
+    /// A miniport rendering as `params` say. `-ENOMEM`, or `-EINVAL` for a
+    /// rate the engine refuses or a skew beyond ±10000 ppm.
+    pub(crate) fn new(params: SinkParams) -> Result<Self> {
+        let engine = engine::Engine::new(params.rate)?;
         Ok(Self {
             group: KernelServiceGroup::new()?,
-            sink: WaveSink::new(engine, rate, delay)?,
+            sink: WaveSink::new(engine, params)?,
         })
     }
 
@@ -169,17 +168,19 @@ impl Drop for SynthDevice {
     }
 }
 
-/// Makes a synthesizer card for `dev`: number `n` (for its name), `rate`
-/// frames a second, render delay `delay` (100 ns).
+/// Makes a synthesizer card for `dev`: number `n` (for its name), its wave
+/// sink as `params` say.
 ///
-/// Errors: `-ENOMEM`, `-EINVAL` (a rate the engine refuses), and what the
-/// card's creation returns (`-ENODEV` when ALSA has no free card slot).
-pub(crate) fn bind(dev: &Device, n: u32, rate: u32, delay: ReferenceTime) -> Result<SynthDevice> {
+/// Errors: `-ENOMEM`, `-EINVAL` (a rate the engine refuses, a skew beyond
+/// ±10000 ppm), and what the card's creation returns (`-ENODEV` when ALSA
+/// has no free card slot).
+pub(crate) fn bind(dev: &Device, n: u32, params: SinkParams) -> Result<SynthDevice> {
+    let rate = params.rate;
     let clock = KernelClock::new();
     let render_pool = new_pool(RENDER_EVENTS, RENDER_BUFFERS, POOL_BUFFER_SIZE)?;
     let dmus = DmusDev::new()?;
     let port = Port::new(clock, render_pool.clone(), CaptureSink::new(dmus)?, 0)?;
-    let miniport = SynthMiniport::new(rate, delay)?;
+    let miniport = SynthMiniport::new(params)?;
     let wire_error = |e: Error| {
         port.shutdown();
         miniport.shutdown();

@@ -5,20 +5,30 @@
 //! hrtimer on the master clock.
 //!
 //! Every [`TICK_NS`] while a capture runs, the tick calls `sync_to_master`
-//! and renders up to `RefTimeToSample(now - D)`, D being the render delay
-//! ([`WaveSink::delay`]): MIDI events delivered by the port's sequencer up to
-//! D after their presentation time still start on their exact sample,
-//! `RefTimeToSample(presentation time)`. The sample clock's origin is the
-//! capture's start: frame 0 of the capture plays at the master time of the
-//! `trigger(START)`. A later event starts at the next sample rendered and
-//! counts as late.
+//! and renders up to D behind the device's sample counter, D being the
+//! render delay ([`WaveSink::delay`]): MIDI events delivered by the port's
+//! sequencer up to D after their presentation time still start on their
+//! exact sample, `RefTimeToSample(presentation time)`. The sample clock's
+//! origin is the capture's start: frame 0 of the capture plays at the master
+//! time of the `trigger(START)`. A later event starts at the next sample
+//! rendered and counts as late.
+//!
+//! The device's sample counter ([`SampleCounter`]) counts `rate` frames a
+//! second of the master clock, or, with `synth_skew=`, a crystal's error more
+//! or less, as a sound card's would. `sync_to_master` measures where the
+//! counter stands against the sample clock (the drift) and, unless
+//! `synth_sync=0`, slews the clock's origin by an eighth of it, as
+//! [`SampleClock::sync_to_master`] does; an event then starts on the sample
+//! the counter reaches at its presentation time.
 //!
 //! Render units: frames (S16_LE stereo, 4 bytes a frame), as the `ddksynth`
 //! sample's `Render` does in practice, not bytes as the WDK page says.
 
 use super::engine::{Engine, Queued};
 use crate::dmus::{
-    Error as DmusError, EventChain, KsState, Mxf, ReferenceTime, SampleClock, SynthSinkDMus,
+    clock::{mul_div_floor, UNITS_PER_SECOND},
+    Error as DmusError, EventChain, KsState, Mxf, ReferenceTime, SampleClock, SampleCounter,
+    SynthSinkDMus,
 };
 use crate::port::{
     clock::KernelClock,
@@ -81,6 +91,13 @@ struct PcmState {
     period_fill: usize,
     /// The sample clock; `rendered` is the next sample to render.
     clock: SampleClock,
+    /// The device's sample counter, started with the capture.
+    counter: SampleCounter,
+    /// The master time (100 ns) of the capture's start.
+    start_time: ReferenceTime,
+    /// The last drift `sync_to_master` measured: the master time (100 ns)
+    /// the counter reached its count, less the sample clock's time of it.
+    drift: ReferenceTime,
     rendered: i64,
     start_pending: bool,
     /// Events by presentation time (the sequencer's order): a ring.
@@ -97,6 +114,29 @@ struct PcmState {
 }
 
 impl PcmState {
+    /// [`WaveSink::sync_to_master`] under the PCM lock.
+    fn sync_to_master(
+        &mut self,
+        time: ReferenceTime,
+        start: bool,
+        params: SinkParams,
+    ) -> core::result::Result<(), DmusError> {
+        if start {
+            self.clock.sync_to_master(time, 0, true)?;
+            self.counter = SampleCounter::new(params.rate, params.skew_ppm, time)?;
+            self.start_time = time;
+            self.drift = 0;
+            return Ok(());
+        }
+        let (frames, reached) = self.counter.advance(time);
+        let expected = self.clock.sample_to_ref_time(frames)?;
+        self.drift = reached - expected;
+        if params.sync {
+            self.clock.sync_to_master(reached, frames, false)?;
+        }
+        Ok(())
+    }
+
     /// Appends `entry` to the event log, dropping the oldest when full.
     fn log_push(&mut self, entry: LogEntry) {
         let slot = self.log_next;
@@ -125,8 +165,9 @@ pub(crate) struct WaveSink {
     tick: SpinLock<TickState>,
     #[pin]
     handle: SpinLockIrq<Option<ArcHrTimerHandle<Self>>>,
-    rate: u32,
-    delay: ReferenceTime,
+    params: SinkParams,
+    /// The render delay in frames.
+    delay_frames: i64,
     /// Events started after their sample (delivered later than D).
     pub(crate) late: AtomicU64,
     /// Events dropped: no capture running, or the queue full.
@@ -151,12 +192,39 @@ impl_has_hr_timer! {
     }
 }
 
+/// How a [`WaveSink`] renders.
+#[derive(Clone, Copy)]
+pub(crate) struct SinkParams {
+    /// Frames a second.
+    pub(crate) rate: u32,
+    /// The render delay D, 100 ns.
+    pub(crate) delay: ReferenceTime,
+    /// The device's sample counter runs this many parts per million fast
+    /// (negative: slow) against the master clock (±10000).
+    pub(crate) skew_ppm: i32,
+    /// `sync_to_master` slews the sample clock to the counter.
+    pub(crate) sync: bool,
+}
+
+/// What the `clock` debugfs file shows besides the [`SampleClock`].
+pub(crate) struct ClockState {
+    /// The master time (100 ns) of the capture's start.
+    pub(crate) start_time: ReferenceTime,
+    /// The last drift measured (100 ns; see [`PcmState`]).
+    pub(crate) drift: ReferenceTime,
+}
+
 impl WaveSink {
-    /// A sink rendering `engine` at `rate` frames a second with render delay
-    /// `delay` (100 ns). `-ENOMEM` on allocation failure, `-EINVAL` for a
-    /// rate of 0.
-    pub(crate) fn new(engine: KBox<Engine>, rate: u32, delay: ReferenceTime) -> Result<Arc<Self>> {
+    /// A sink rendering `engine` as `params` say. `-ENOMEM` on allocation
+    /// failure, `-EINVAL` for a rate of 0 or a skew beyond ±10000 ppm, or a
+    /// negative delay.
+    pub(crate) fn new(engine: KBox<Engine>, params: SinkParams) -> Result<Arc<Self>> {
+        let rate = params.rate;
         let clock = SampleClock::new(rate).map_err(|_| EINVAL)?;
+        let counter = SampleCounter::new(rate, params.skew_ppm, 0).map_err(|_| EINVAL)?;
+        let delay_frames = mul_div_floor(params.delay, rate, UNITS_PER_SECOND as u32)
+            .filter(|d| *d >= 0)
+            .ok_or(EINVAL)?;
         let mut queue = KVec::with_capacity(QUEUE_EVENTS, GFP_KERNEL)?;
         for _ in 0..QUEUE_EVENTS {
             queue.push(Queued::default(), GFP_KERNEL)?;
@@ -177,6 +245,9 @@ impl WaveSink {
                         written: 0,
                         period_fill: 0,
                         clock,
+                        counter,
+                        start_time: 0,
+                        drift: 0,
                         rendered: 0,
                         start_pending: false,
                         queue,
@@ -194,8 +265,8 @@ impl WaveSink {
                     "dmus_synth_tick"
                 ),
                 handle <- new_spinlock_irq!(None, c"dmus_synth_timer"),
-                rate,
-                delay,
+                params,
+                delay_frames,
                 late: AtomicU64::new(0),
                 dropped: AtomicU64::new(0),
                 played: AtomicU64::new(0),
@@ -210,7 +281,21 @@ impl WaveSink {
 
     /// The render delay D, 100 ns.
     pub(crate) fn delay(&self) -> ReferenceTime {
-        self.delay
+        self.params.delay
+    }
+
+    /// How the sink renders (its parameters).
+    pub(crate) fn params(&self) -> SinkParams {
+        self.params
+    }
+
+    /// The capture's start and the last drift measured.
+    pub(crate) fn clock_state(&self) -> ClockState {
+        let pcm = self.pcm.lock();
+        ClockState {
+            start_time: pcm.start_time,
+            drift: pcm.drift,
+        }
     }
 
     /// The sample clock now: sample `origin_sample` plays at master time
@@ -275,10 +360,11 @@ impl WaveSink {
             tick.engine.restart();
             tick.generation = generation;
         }
-        // `trigger(START)` anchored the clock (`start`); this keeps it.
-        let _ = self.sync_to_master(master, false);
-        let Ok(target) = self.ref_time_to_sample(master.saturating_sub(self.delay)) else {
-            return;
+        // `trigger(START)` anchored the clock (`start`); this follows the
+        // device's sample counter, and renders up to D behind it.
+        let target = match self.sync_to_master(master, false) {
+            Ok(()) => self.pcm.lock().counter.advance(master).0 - self.delay_frames,
+            Err(_) => return,
         };
         let mut periods = 0;
         let mut substream = None;
@@ -430,21 +516,18 @@ impl SynthSinkDMus for WaveSink {
         self.pcm.lock().clock.sample_to_ref_time(sample)
     }
 
-    /// With `start`, anchors sample 0 (the capture's first frame) at `time`.
-    /// Otherwise nothing changes: the tick counts its frames against
-    /// `CLOCK_MONOTONIC`, the master clock itself, so the two clocks cannot
-    /// drift apart (a sink fed by a device's crystal would slew its origin
-    /// here, as [`SampleClock::sync_to_master`] does).
+    /// With `start`, anchors sample 0 (the capture's first frame) at `time`
+    /// and starts the device's sample counter there. Otherwise counts the
+    /// counter up to `time`, records the drift (the master time it reached
+    /// its count less the sample clock's time of that sample) and, with
+    /// `synth_sync=1`, moves the clock's origin by an eighth of it
+    /// ([`SampleClock::sync_to_master`]).
     fn sync_to_master(
         &self,
         time: ReferenceTime,
         start: bool,
     ) -> core::result::Result<(), DmusError> {
-        if start {
-            let mut pcm = self.pcm.lock();
-            pcm.clock.sync_to_master(time, 0, true)?;
-        }
-        Ok(())
+        self.pcm.lock().sync_to_master(time, start, self.params)
     }
 }
 
@@ -531,7 +614,7 @@ unsafe impl PcmOps for SinkPcm {
             // `SyncToMaster(fStart)`: the capture's frame 0 plays now.
             let now =
                 crate::dmus::clock::from_nanos(u64::try_from(KernelClock::now_ns()).unwrap_or(0));
-            let _ = pcm.clock.sync_to_master(now, 0, true);
+            let _ = pcm.sync_to_master(now, true, self.0.params);
         }
         pcm.running = up;
     }
