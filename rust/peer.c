@@ -26,8 +26,16 @@
  * kernel with DEBUG_OBJECTS_TIMERS), and the card's free leaves it firing on
  * freed memory. dmus_peer_output_trigger() re-arms the existing timer with
  * mod_timer() before the library's trigger runs, so the library never calls
- * timer_setup() twice, and removal shuts the timer down. The rest of the
- * output path, and its cost, is the library's.
+ * timer_setup() twice, and removal shuts the timer down.
+ *
+ * Second, the timer can be removed with bytes pending: the library's trigger
+ * adds the timer (only setting its bit when it is held) before it takes
+ * output_lock, and an interrupt on the other CPU that found the buffer empty
+ * just before this write's bytes were published then removes it; the bytes
+ * the trigger could not fit into the chip's FIFO wait for the next interrupt
+ * or write. dmus_peer_output_trigger() holds the timer again after the
+ * library's trigger when nothing holds it. The rest of the output path, and
+ * its cost, is the library's.
  */
 
 #include <linux/device/faux.h>
@@ -90,6 +98,18 @@ static void dmus_peer_output_trigger(struct snd_rawmidi_substream *substream, in
 		}
 	}
 	dmus_peer_lib_output->trigger(substream, up);
+	if (up) {
+		/*
+		 * The library's interrupt may have removed the timer between
+		 * its trigger's add_timer and output_write, with this write's
+		 * bytes pending (see the top of file): hold it again.
+		 */
+		guard(spinlock_irqsave)(&mpu->timer_lock);
+		if (!mpu->timer_invoked && mpu->timer.function) {
+			mod_timer(&mpu->timer, 1 + jiffies);
+			mpu->timer_invoked |= MPU401_MODE_OUTPUT_TIMER;
+		}
+	}
 }
 
 static int dmus_peer_output_open(struct snd_rawmidi_substream *substream)
