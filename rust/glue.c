@@ -16,7 +16,6 @@
 #include <linux/ioport.h>
 #include <linux/irq.h>
 #include <linux/irq_sim.h>
-#include <linux/irq_work.h>
 #include <linux/irqdomain.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
@@ -265,55 +264,17 @@ void dmus_glue_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 
 /* --- simulated interrupts for the virtual MPU-401 ----------------------- */
 
-/*
- * The lines are numbered by a domain from irq_domain_create_sim, but raised
- * here rather than through its irqchip state: irq_sim runs handle_simple_irq,
- * which drops an interrupt whose handler is running on another CPU, while the
- * ISA interrupt controller a real MPU-401 sits behind latches an edge that
- * comes during its handler and delivers it after. Each line delivers from
- * its own irq_work, one delivery at a time, and a raise during a delivery
- * runs the handler once more after it. A raise while the line is disabled
- * reaches handle_simple_irq, which does not run the handler.
- */
-struct dmus_simline {
-	struct irq_work work;
-	unsigned int irq;
-	atomic_t raised;	/* a raise not delivered yet */
-	atomic_t running;	/* a CPU is delivering */
-};
-
 struct dmus_simirq {
 	struct fwnode_handle *fwnode;
 	struct irq_domain *domain;
-	unsigned int count;
-	struct dmus_simline lines[] __counted_by(count);
 };
-
-static void dmus_simline_deliver(struct irq_work *work)
-{
-	struct dmus_simline *l = container_of(work, struct dmus_simline, work);
-
-	do {
-		if (atomic_xchg(&l->running, 1))
-			return;	/* that CPU sees this raise after its delivery */
-		while (atomic_xchg(&l->raised, 0))
-			generic_handle_irq(l->irq);
-		atomic_set(&l->running, 0);
-		/* Pairs with the raise's: its raise or our clear is seen. */
-		smp_mb__after_atomic();
-	} while (atomic_read(&l->raised));
-}
 
 struct dmus_simirq *dmus_glue_simirq_new(unsigned int count)
 {
-	struct dmus_simirq *s = kzalloc(struct_size(s, lines, count), GFP_KERNEL);
-	unsigned int i;
+	struct dmus_simirq *s = kzalloc(sizeof(*s), GFP_KERNEL);
 
 	if (!s)
 		return NULL;
-	s->count = count;
-	for (i = 0; i < count; i++)
-		s->lines[i].work = IRQ_WORK_INIT_HARD(dmus_simline_deliver);
 	s->fwnode = irq_domain_alloc_named_fwnode("snd-dmus-mpu401-virt");
 	if (!s->fwnode)
 		goto err_free;
@@ -332,45 +293,23 @@ err_free:
 /* The Linux IRQ number of simulated line @hwirq, 0 on failure. */
 unsigned int dmus_glue_simirq_map(struct dmus_simirq *s, unsigned int hwirq)
 {
-	unsigned int irq;
-
-	if (hwirq >= s->count)
-		return 0;
-	irq = irq_create_mapping(s->domain, hwirq);
-	if (!irq)
-		return 0;
-	s->lines[hwirq].irq = irq;
-	if (irq_set_handler_data(irq, &s->lines[hwirq])) {
-		irq_dispose_mapping(irq);
-		s->lines[hwirq].irq = 0;
-		return 0;
-	}
-	return irq;
+	return irq_create_mapping(s->domain, hwirq);
 }
 
-/* Raises @irq: its handler runs from irq_work, in hard-IRQ context; any context. */
+/* Raises @irq: its handler runs from irq_work, in hard-IRQ context. */
 void dmus_glue_simirq_raise(unsigned int irq)
 {
-	struct dmus_simline *l = irq_get_handler_data(irq);
-
-	if (!l)
-		return;
-	atomic_set(&l->raised, 1);
-	/* Pairs with the delivery's: it sees this raise or we see it idle. */
-	smp_mb__after_atomic();
-	irq_work_queue(&l->work);
+	irq_set_irqchip_state(irq, IRQCHIP_STATE_PENDING, true);
 }
 
-void dmus_glue_simirq_free(struct dmus_simirq *s)
+void dmus_glue_simirq_free(struct dmus_simirq *s, unsigned int count)
 {
-	unsigned int i;
+	unsigned int i, irq;
 
-	for (i = 0; i < s->count; i++) {
-		if (!s->lines[i].irq)
-			continue;
-		irq_set_handler_data(s->lines[i].irq, NULL);
-		irq_work_sync(&s->lines[i].work);
-		irq_dispose_mapping(s->lines[i].irq);
+	for (i = 0; i < count; i++) {
+		irq = irq_find_mapping(s->domain, i);
+		if (irq)
+			irq_dispose_mapping(irq);
 	}
 	irq_domain_remove_sim(s->domain);
 	irq_domain_free_fwnode(s->fwnode);

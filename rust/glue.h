@@ -79,7 +79,7 @@ int dmus_glue_rawmidi_new(struct snd_card *card, const char *name, void *data, b
 			  struct snd_rawmidi **out);
 void dmus_glue_release_ports(unsigned long start, unsigned long len);
 int dmus_glue_request_ports(struct device *dev, unsigned long *start, unsigned long *len);
-void dmus_glue_simirq_free(struct dmus_simirq *s);
+void dmus_glue_simirq_free(struct dmus_simirq *s, unsigned int count);
 unsigned int dmus_glue_simirq_map(struct dmus_simirq *s, unsigned int hwirq);
 struct dmus_simirq *dmus_glue_simirq_new(unsigned int count);
 void dmus_glue_simirq_raise(unsigned int irq);

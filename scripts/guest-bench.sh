@@ -78,8 +78,9 @@ measure() {
 	eval "b$k=\$(dmus_bench bursts $k 4 300)"
 	rc=$?
 	eval "echo \"\$b$k\""
-	# 3: every byte arrived, some bursts with bytes not written (a figure).
-	[ $rc -eq 0 ] || [ $rc -eq 3 ] || exit 1
+	# 3: every byte arrived, some bursts with bytes not written (a figure);
+	# 4: the peer's output stalled (an in-tree race, counted as stalled=).
+	[ $rc -eq 0 ] || [ $rc -eq 3 ] || { [ $rc -eq 4 ] && [ "$k" = peer ]; } || exit 1
 	if [ "$k" = peer ]; then
 		DMUS_COMPARE_PEER=1 guest-compare.sh "$@" || exit 1
 	else

@@ -30,7 +30,10 @@
  *				       lost or comes back other than it
  *				       crossed the wire, 3 when all arrive
  *				       but some bursts crossed the wire with
- *				       bytes not written (bad_bursts=)
+ *				       bytes not written (bad_bursts=), 4
+ *				       when a device's output stalled: what
+ *				       crossed came back as it crossed, the
+ *				       rest never left the driver (stalled=)
  *
  * CPU: hard-IRQ and softirq time from /proc/stat (measured, not sampled,
  * with CONFIG_IRQ_TIME_ACCOUNTING; in 10 ms units), the run time of the
@@ -587,7 +590,7 @@ static int bursts(const char *kind, int ndev, size_t count)
 {
 	static struct wire_entry wire[WIRE_MAX];
 	struct dev d[MAX_DEV] = { 0 };
-	size_t len = count * 48, bad = 0;
+	size_t len = count * 48, bad = 0, stalled = 0;
 	unsigned char *data;
 	bool ok = true;
 	uint64_t t0;
@@ -612,6 +615,20 @@ static int bursts(const char *kind, int ndev, size_t count)
 		size_t n = wire_log(d[i].dir, t0, wire, WIRE_MAX), j, k;
 
 		close(d[i].fd);
+		/*
+		 * Stalled: fewer bytes crossed than were written (the drain
+		 * timed out), but each that crossed came back as it crossed.
+		 */
+		if (!d[i].failed && n < len && d[i].ngot == n) {
+			for (j = 0; j < n && d[i].got[j] == wire[j].byte; j++)
+				;
+			if (j == n) {
+				fprintf(stderr, "# %s: stalled: %zu bytes written, %zu on the wire, %zu back\n",
+					d[i].dir, len, n, d[i].ngot);
+				stalled++;
+				continue;
+			}
+		}
 		/* Every byte written crossed the wire once and came back as it crossed. */
 		if (d[i].failed || n != len || d[i].ngot != len) {
 			fprintf(stderr, "# %s: %zu bytes written, %zu on the wire, %zu back\n",
@@ -635,9 +652,9 @@ static int bursts(const char *kind, int ndev, size_t count)
 						break;
 					}
 	}
-	printf("result kind=%s bursts devices=%d count=%zu ok=%d bad_bursts=%zu\n", kind, ndev,
-	       count, ok, bad);
-	return !ok ? 1 : bad ? 3 : 0;
+	printf("result kind=%s bursts devices=%d count=%zu ok=%d bad_bursts=%zu stalled=%zu\n",
+	       kind, ndev, count, ok, bad, stalled);
+	return !ok ? 1 : stalled ? 4 : bad ? 3 : 0;
 }
 
 int main(int argc, char **argv)

@@ -6,11 +6,8 @@
 //! `CONFIG_IRQ_SIM`) gives each virtual device a real Linux IRQ number, which
 //! its platform device carries as an IRQ resource, so that the driver requests
 //! it exactly as it requests a real one. Raising a line runs its handler from
-//! `irq_work`, in hard-IRQ context, one delivery at a time per line. The lines
-//! latch an edge as an ISA interrupt controller does: a raise while the
-//! handler runs (on any CPU) runs it once more afterwards; several raises
-//! before a delivery are one interrupt. A raise while the line is disabled
-//! does not run the handler (rust/glue.c).
+//! `irq_work`, in hard-IRQ context. The lines are edge-like: a raise while the
+//! line is masked is lost, so handlers must not use `IRQF_ONESHOT`.
 
 use crate::glue;
 use core::ptr::NonNull;
@@ -56,10 +53,10 @@ impl SimIrq {
 
 impl Drop for SimIrq {
     fn drop(&mut self) {
+        let count = u32::try_from(self.irqs.len()).unwrap_or(0);
         // SAFETY: `raw` is live and owned; no handler is requested any more
-        // (the devices using the lines are gone before the domain), and the
-        // glue waits for a delivery still running.
-        unsafe { glue::dmus_glue_simirq_free(self.raw.as_ptr()) }
+        // (the devices using the lines are gone before the domain).
+        unsafe { glue::dmus_glue_simirq_free(self.raw.as_ptr(), count) }
     }
 }
 
