@@ -113,6 +113,23 @@ static int wait_exit(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The capture @audio (stereo frames) is exactly zero in the 50 ms before frame @sample. */
+static bool silent_before(const short *audio, long long sample)
+{
+	long long j;
+
+	for (j = sample - RATE / 20; j < sample; j++)
+		if (audio[2 * j] || audio[2 * j + 1])
+			return false;
+	return true;
+}
+
+/* The capture @audio is not zero on frame @sample. */
+static bool sounds_at(const short *audio, long long sample)
+{
+	return audio[2 * sample] || audio[2 * sample + 1];
+}
+
 /* Master-clock time now, 100 ns. */
 static long long now_rt(void)
 {
@@ -258,10 +275,10 @@ TEST_F_TIMEOUT(synth, clicks_start_on_the_sample_of_their_presentation_time, 120
 	f = fopen(path, "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
-		long long sample, pres, want, j;
+		long long sample, pres, want;
 		char when[16];
 		unsigned int st, key, vel;
-		bool silent = true;
+		bool silent;
 
 		if (line[0] == '#' ||
 		    sscanf(line, "%lld %lld %15s %x %x %x", &sample, &pres, when, &st, &key, &vel) != 6)
@@ -277,12 +294,10 @@ TEST_F_TIMEOUT(synth, clicks_start_on_the_sample_of_their_presentation_time, 120
 		EXPECT_EQ(want, sample);
 		if (sample < RATE / 20 || (size_t)sample >= frames)
 			continue;
-		for (j = sample - RATE / 20; j < sample; j++)
-			if (audio[2 * j] || audio[2 * j + 1])
-				silent = false;
+		silent = silent_before(audio, sample);
 		EXPECT_TRUE(silent);
-		EXPECT_TRUE(audio[2 * sample] || audio[2 * sample + 1]);
-		if (silent && (audio[2 * sample] || audio[2 * sample + 1]) && want == sample)
+		EXPECT_TRUE(sounds_at(audio, sample));
+		if (silent && sounds_at(audio, sample) && want == sample)
 			ok++;
 	}
 	fclose(f);
@@ -380,11 +395,10 @@ static void synth_drift(struct __test_metadata *_metadata, bool sync, struct dri
 	f = fopen(path, "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
-		long long sample, pres, j;
+		long long sample, pres;
 		char when[16];
 		unsigned int st, key, vel;
 		double reached, e, pred;
-		bool silent = true;
 
 		if (line[0] == '#' ||
 		    sscanf(line, "%lld %lld %15s %x %x %x", &sample, &pres, when, &st, &key, &vel) != 6)
@@ -413,11 +427,8 @@ static void synth_drift(struct __test_metadata *_metadata, bool sync, struct dri
 			r->as_predicted = false;
 		if (sample < RATE / 20 || (size_t)sample >= frames)
 			continue;
-		for (j = sample - RATE / 20; j < sample; j++)
-			if (drift_audio[2 * j] || drift_audio[2 * j + 1])
-				silent = false;
-		EXPECT_TRUE(silent);
-		EXPECT_TRUE(drift_audio[2 * sample] || drift_audio[2 * sample + 1]);
+		EXPECT_TRUE(silent_before(drift_audio, sample));
+		EXPECT_TRUE(sounds_at(drift_audio, sample));
 	}
 	fclose(f);
 	if (n) {
