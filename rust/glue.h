@@ -106,6 +106,7 @@ int dmus_param_irq(int slot);
 unsigned long dmus_param_port(int slot);
 bool dmus_param_port_bad(int slot);
 long dmus_param_port_raw(int slot);
+const char *dmus_param_synth_bank(void);
 
 /* pnp.c: the PnP driver */
 int dmus_pnp_register(int *found, int *bound);

@@ -32,6 +32,7 @@ static long port[DMUS_SLOTS] = { [0 ... (DMUS_SLOTS - 1)] = SNDRV_AUTO_PORT };
 static unsigned int port_given;
 static int irq[DMUS_SLOTS] = { [0 ... (DMUS_SLOTS - 1)] = SNDRV_AUTO_IRQ };
 static unsigned int irq_given;
+static char *synth_bank;
 
 module_param_array(index, int, NULL, 0444);
 MODULE_PARM_DESC(index, "Index value for each MPU-401 card (-1: the first free slot)");
@@ -45,6 +46,8 @@ module_param_hw_array(port, long, ioport, &port_given, 0444);
 MODULE_PARM_DESC(port, "I/O port of each ISA MPU-401, e.g. 0x330,0x300");
 module_param_hw_array(irq, int, irq, &irq_given, 0444);
 MODULE_PARM_DESC(irq, "IRQ of each ISA MPU-401 (-1: no IRQ, poll the chip)");
+module_param(synth_bank, charp, 0444);
+MODULE_PARM_DESC(synth_bank, "Firmware file of the synthesizers' sound bank, e.g. dmus/timgm6mb.dmbk (default: the built-in bank)");
 
 static bool valid(int slot)
 {
@@ -106,4 +109,10 @@ bool dmus_param_slot_is_pnp(int slot)
 	if ((unsigned int)slot < pnp_given)
 		return pnp[slot];
 	return !dmus_param_port(slot) && !dmus_param_port_bad(slot);
+}
+
+/* synth_bank=: the synthesizers' bank's firmware name, or NULL. Lives as long as the module. */
+const char *dmus_param_synth_bank(void)
+{
+	return synth_bank && *synth_bank ? synth_bank : NULL;
 }

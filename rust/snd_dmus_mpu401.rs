@@ -532,7 +532,8 @@ impl platform::Driver for SynthDriver {
     type Data<'bound> = swsynth::SynthDevice;
 
     /// Binds a synthesizer at `synth_rate=` with render delay `synth_delay=`,
-    /// its counter `synth_skew=` off, corrected unless `synth_sync=0`.
+    /// its counter `synth_skew=` off, corrected unless `synth_sync=0`,
+    /// playing the bank of firmware file `synth_bank=` (default: built in).
     fn probe<'bound>(
         pdev: &'bound platform::Device<Core<'_>>,
         _info: Option<&'bound Self::IdInfo>,
@@ -545,6 +546,14 @@ impl platform::Driver for SynthDriver {
             skew_ppm: *module_parameters::synth_skew.value(),
             sync: *module_parameters::synth_sync.value() != 0,
         };
-        swsynth::bind(pdev.as_ref(), n, params)
+        // SAFETY: `dmus_param_synth_bank` returns NULL or the `synth_bank=`
+        // string, which lives as long as the module.
+        let bank = unsafe { glue::dmus_param_synth_bank() };
+        let bank = (!bank.is_null()).then(|| {
+            // SAFETY: Non-NULL: a NUL-terminated parameter string that
+            // outlives this call.
+            unsafe { CStr::from_char_ptr(bank) }
+        });
+        swsynth::bind(pdev.as_ref(), n, params, bank)
     }
 }

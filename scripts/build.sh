@@ -4,6 +4,13 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+# The host tools the guest uses (rust/tools/): the packages cargo builds.
+TOOLS=(-p midicmp -p dmustools -p synthcmp -p sf2bank)
+# The General MIDI SoundFont (Debian's timgm6mb-soundfont, GPL-2) that
+# sf2bank converts into the synthesizer's firmware bank for the guest.
+GM_SF2=/usr/share/sounds/sf2/TimGM6mb.sf2
+GM_BANK_NAME=dmus/timgm6mb.dmbk
+
 # Where the selftests are built, and make arguments that narrow the
 # collection to some of them (scripts/selftest.sh sets both).
 SELFTESTS_OUT=${SELFTESTS_OUT:-$DMUS_CACHE/selftests}
@@ -15,8 +22,7 @@ build_all() {
 	KBUILD=$(bash "$TOP/scripts/kernel.sh")
 	log "kernel: $(cat "$KBUILD/kernelrelease") ($KBUILD)"
 	phase module make -C "$TOP" --no-print-directory KDIR="$KBUILD" modules
-	phase tools cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" \
-		-p midicmp -p dmustools -p synthcmp
+	phase tools cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" "${TOOLS[@]}"
 	mkdir -p "$SELFTESTS_OUT"
 	phase selftests-build make -C "$TOP/selftests" --no-print-directory -s \
 		KSRC="$DMUS_CACHE/src/linux" KBUILD="$KBUILD" OUTPUT="$SELFTESTS_OUT" "${SELFTESTS_ONLY[@]}"
@@ -57,7 +63,9 @@ TEST_VM_DEVICES="-acpitable file=$DMUS_CACHE/selftests/dmus_pnp.aml -device pci-
 # Fills staging directory $1 (the guest's /opt/dmus) with the modules
 # (snd-dmus-mpu401 and the peer, snd-dmus-peer, from directory $2, by default
 # the ones built against the fast kernel), the selftests, the tools (midicmp,
-# dmusplay, dmusrec) and the MIDI files.
+# dmusplay, dmusrec, synthcmp), the MIDI files, and the GM bank converted
+# from $GM_SF2 in firmware/$GM_BANK_NAME (the guest's /init copies firmware/
+# to /lib/firmware).
 stage_guest() {
 	local stage=$1 modules=${2:-$TOP}
 	mkdir -p "$stage/midi"
@@ -77,6 +85,9 @@ stage_guest() {
 	install -m 0755 "$TOP/selftests/dmus_play.sh" "$stage/dmus_play.sh"
 	cp /usr/share/games/openttd/baseset/openmsx/*.mid /usr/share/doc/csound-doc/html/examples/*.mid \
 		"$stage/midi/"
+	[ -f "$GM_SF2" ] || die "$GM_SF2: no such file (scripts/setup.sh installs timgm6mb-soundfont)"
+	mkdir -p "$stage/firmware/$(dirname "$GM_BANK_NAME")"
+	"$TOP/rust/target/release/sf2bank" "$GM_SF2" "$stage/firmware/$GM_BANK_NAME" | sed 's/^/sf2bank: /' >&2
 	# Each file's wire bytes, for the raw loopback test.
 	mkdir -p "$stage/raw"
 	local f

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # In the VM (make run): FILE through the software synthesizer. Loads the
-# module with synth=1, captures its PCM with arecord while aplaymidi plays
+# module with synth=1 and the GM bank converted from timgm6mb-soundfont
+# (synth_bank=dmus/timgm6mb.dmbk), captures its PCM with arecord while aplaymidi plays
 # the file to its sequencer port, prints the card, the render counters and
 # where each event started against the sample of its presentation time,
 # then sends the WAV to the host through the second serial port (ttyS1),
@@ -11,9 +12,12 @@
 FILE=${1:?usage: guest-synth.sh FILE SECONDS}
 SECS=${2:?usage: guest-synth.sh FILE SECONDS}
 WAV=/tmp/synth.wav
+BANK=dmus/timgm6mb.dmbk
 
-echo "== modprobe snd-dmus-mpu401 synth=1 (the DLS software synthesizer, 48 kHz, D = 20 ms)"
-modprobe snd-dmus-mpu401 synth=1 || exit 1
+echo "== modprobe snd-dmus-mpu401 synth=1 synth_bank=$BANK (the DLS software synthesizer, 48 kHz, D = 20 ms, the GM bank converted from timgm6mb-soundfont)"
+[ -f "/lib/firmware/$BANK" ] || { echo "/lib/firmware/$BANK: no such file"; exit 1; }
+modprobe snd-dmus-mpu401 synth=1 synth_bank="$BANK" || exit 1
+dmesg | grep "synth_bank=" | tail -n1
 card=$(sed -n 's/^ *\([0-9]*\) \[DMusSynth.*/\1/p' /proc/asound/cards | head -n1)
 dbg=$(ls -d /sys/kernel/debug/snd-dmus-mpu401-synth* | tail -n1)
 port=$(aplaymidi -l | awk '/DMus Synth MIDI/ { print $1; exit }')

@@ -36,7 +36,7 @@ if [ $flavour = debug ]; then
 else
 	make -C "$TOP" --no-print-directory -s KDIR="$KBUILD" modules
 fi
-cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" -p midicmp -p dmustools -p synthcmp
+cargo build --quiet --release --manifest-path "$TOP/rust/Cargo.toml" "${TOOLS[@]}"
 make -C "$TOP/selftests" --no-print-directory -s KSRC="$DMUS_CACHE/src/linux" \
 	KBUILD="$KBUILD" OUTPUT="$SELFTESTS_OUT" "${SELFTESTS_ONLY[@]}"
 acpi_table

@@ -5,8 +5,10 @@
  * and a capture PCM; clicks written through the DMus device with
  * presentation times start in the captured audio exactly on the sample of
  * their presentation time (the debugfs event log and clock say which); bad
- * parameters are refused; unload waits for the capture, and unbinding the
- * device while capturing ends the capture cleanly.
+ * parameters are refused; banks load from a firmware file (synth_bank=) and
+ * through the DMus device (SND_DMUS_IOCTL_LOAD_BANK), and a bad one is
+ * refused with the old bank kept; unload waits for the capture, and
+ * unbinding the device while capturing ends the capture cleanly.
  */
 #include <math.h>
 #include <sys/wait.h>
@@ -18,6 +20,11 @@
 #define RATE 48000
 #define RAW "/tmp/dmus-synth.raw"
 #define DBG "/sys/kernel/debug/snd-dmus-mpu401-synth"
+/* The GM bank converted from timgm6mb-soundfont (the guest's firmware). */
+#define FW "/lib/firmware/"
+#define GM_BANK "dmus/timgm6mb.dmbk"
+/* Bytes of the module's built-in bank. */
+#define BUILTIN_BANK_BYTES 1624
 
 /* The card number of the first synthesizer, or -1. */
 static int synth_card(void)
@@ -174,6 +181,48 @@ static size_t click_buffer(unsigned char *buf, long long start, int n, long long
 	h.cb_data = cb;
 	memcpy(buf, &h, sizeof(h));
 	return len;
+}
+
+/* The bytes of @path (malloc'd; NULL if it cannot be read), their number in @len. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	unsigned char *buf = NULL;
+	long size;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return NULL;
+	if (!fseek(f, 0, SEEK_END) && (size = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)) {
+		buf = malloc(size);
+		if (buf && fread(buf, 1, size, f) != (size_t)size) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = size;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* SND_DMUS_IOCTL_LOAD_BANK of @size bytes at @data on @fd: 0 or -errno. */
+static int load_bank(int fd, const void *data, __u64 size)
+{
+	struct snd_dmus_bank b = { .data = (__u64)(uintptr_t)data, .size = size };
+
+	return ioctl(fd, SND_DMUS_IOCTL_LOAD_BANK, &b) ? -errno : 0;
+}
+
+/* Waits up to 5 s until "@key: @want" is in @path. */
+static bool wait_key(const char *path, const char *key, long long want)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (read_key(path, key) == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 FIXTURE(synth) {
@@ -474,6 +523,123 @@ TEST(bad_parameters_are_refused)
 	EXPECT_EQ(-EINVAL, dmus_load("synth=1 synth_skew=-10001"));
 	EXPECT_EQ(-EINVAL, dmus_load("synth=1 synth_sync=2"));
 	EXPECT_FALSE(dmus_loaded());
+}
+
+/*
+ * SND_DMUS_IOCTL_LOAD_BANK: only the writer may load; bytes that are not a
+ * bank (cut short, a download's size wrong), a bank above the limit and a
+ * bad address are refused and the built-in bank stays; the GM bank is
+ * played from the capture's first tick, and size 0 brings the built-in bank
+ * back while the capture runs.
+ */
+TEST_F_TIMEOUT(synth, banks_load_through_the_dmus_device, 120)
+{
+	char dmus[64], counters[160];
+	unsigned char *gm, *bad;
+	size_t len = 0;
+	__u32 downloads;
+	int ro, fd;
+	pid_t pid;
+
+	gm = slurp(FW GM_BANK, &len);
+	ASSERT_NE(NULL, gm) TH_LOG("no %s: the converted GM bank is missing", FW GM_BANK);
+	ASSERT_LT((size_t)12, len);
+	memcpy(&downloads, gm + 8, 4);
+	ASSERT_TRUE(find_dmus(self->card, dmus, sizeof(dmus)));
+	snprintf(counters, sizeof(counters), "%s/counters", self->dbg);
+	EXPECT_EQ(BUILTIN_BANK_BYTES, read_key(counters, "bank_bytes"));
+
+	ro = open(dmus, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EPERM, load_bank(ro, gm, len));
+	close(ro);
+	fd = open(dmus, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, load_bank(fd, gm, len - 4));
+	bad = malloc(len);
+	ASSERT_NE(NULL, bad);
+	memcpy(bad, gm, len);
+	bad[12 + 4 + 12] ^= 0x55;	/* the first download's cbSize */
+	EXPECT_EQ(-EINVAL, load_bank(fd, bad, len));
+	free(bad);
+	EXPECT_EQ(-E2BIG, load_bank(fd, gm, SND_DMUS_BANK_MAX + 1ULL));
+	EXPECT_EQ(-EFAULT, load_bank(fd, (void *)8, 4096));
+
+	pid = start_arecord(self->card, 3);
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(wait_running(self->card));
+	usleep(100000);
+	EXPECT_EQ(BUILTIN_BANK_BYTES, read_key(counters, "bank_bytes"));
+	EXPECT_EQ(0, read_key(counters, "banks_loaded"));
+	EXPECT_EQ(0, load_bank(fd, gm, len));
+	free(gm);
+	EXPECT_TRUE(wait_key(counters, "bank_bytes", len));
+	EXPECT_EQ(downloads, read_key(counters, "bank_downloads"));
+	EXPECT_EQ(1, read_key(counters, "banks_loaded"));
+	EXPECT_EQ(0, load_bank(fd, NULL, 0));
+	EXPECT_TRUE(wait_key(counters, "bank_bytes", BUILTIN_BANK_BYTES));
+	EXPECT_EQ(2, read_key(counters, "banks_loaded"));
+	EXPECT_EQ(0, wait_exit(pid));
+	close(fd);
+}
+
+/* An MPU-401 card plays no instruments: its DMus device takes no bank. */
+TEST(an_mpu401_card_takes_no_bank)
+{
+	char dmus[64];
+	int fd, card;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	dmus_load_deps();
+	dmus_unload();
+	ASSERT_EQ(0, dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"));
+	card = dmus_card();
+	ASSERT_LE(0, card);
+	ASSERT_TRUE(find_dmus(card, dmus, sizeof(dmus)));
+	fd = open(dmus, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOTTY, load_bank(fd, NULL, 0));
+	close(fd);
+	EXPECT_EQ(0, dmus_unload_wait());
+}
+
+/*
+ * synth_bank=: a missing file and a file that is not a bank fail the load
+ * (no synthesizer bound: -ENODEV) with a message naming the cause; the GM
+ * bank loads and says what it holds.
+ */
+TEST(firmware_banks_load_or_fail_with_a_message)
+{
+	const char *off = " enable=0,0,0,0,0,0,0,0";
+	char params[160];
+	FILE *f;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	ASSERT_EQ(0, access(FW GM_BANK, R_OK)) TH_LOG("no %s: the converted GM bank is missing",
+						     FW GM_BANK);
+	dmus_load_deps();
+	dmus_unload();
+	dmus_klog_clear();
+	snprintf(params, sizeof(params), "synth=1 synth_bank=dmus/absent.dmbk%s", off);
+	EXPECT_EQ(-ENODEV, dmus_load(params));
+	EXPECT_TRUE(dmus_klog_contains("synth_bank=dmus/absent.dmbk: cannot load the firmware file"));
+	f = fopen(FW "dmus/bad.dmbk", "wb");
+	ASSERT_NE(NULL, f);
+	fputs("DMBK but not a bank", f);
+	fclose(f);
+	snprintf(params, sizeof(params), "synth=1 synth_bank=dmus/bad.dmbk%s", off);
+	EXPECT_EQ(-ENODEV, dmus_load(params));
+	EXPECT_TRUE(dmus_klog_contains("synth_bank=dmus/bad.dmbk: not a valid DMus bank"));
+	unlink(FW "dmus/bad.dmbk");
+	EXPECT_FALSE(dmus_loaded());
+	snprintf(params, sizeof(params), "synth=1 synth_bank=" GM_BANK "%s", off);
+	ASSERT_EQ(0, dmus_load(params));
+	EXPECT_LE(0, synth_card());
+	EXPECT_TRUE(dmus_klog_contains("synth_bank=" GM_BANK ": "));
+	EXPECT_EQ(0, dmus_unload_wait());
+	EXPECT_FALSE(dmus_klog_has_splat());
 }
 
 /* rmmod is refused while a capture is open; unbinding ends the capture. */

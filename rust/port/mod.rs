@@ -94,6 +94,23 @@ pub(crate) trait RenderOutput: Mxf<Pool = KPool, Output = ()> + Send + Sync {
     fn output_discarded(&self) -> u64 {
         0
     }
+
+    /// Whether the stream plays instruments that can be replaced by
+    /// [`Self::load_bank`] (a synthesizer's; a MIDI port's cannot).
+    fn loads_banks(&self) -> bool {
+        false
+    }
+
+    /// Plays instruments from the bank in `bytes` (`None`: the stream's
+    /// built-in ones): the DMus download path, `KSPROPERTY_SYNTH_DLS_DOWNLOAD`
+    /// in the WDK, for a whole bank at once. Process context.
+    ///
+    /// Errors: `-ENOTTY` when the stream has no instruments, `-EINVAL` when
+    /// the bytes are not a valid bank (they are freed, and the instruments
+    /// stay as they were).
+    fn load_bank(&self, _bytes: Option<KVVec<u8>>) -> Result {
+        Err(ENOTTY)
+    }
 }
 /// A capture stream as the port sees it.
 pub(crate) type CaptureMxf = dyn Mxf<Pool = KPool, Output = Arc<CaptureSink>> + Send + Sync;

@@ -39,6 +39,9 @@ const IOCTL_SET_STATE: u32 = _IOW::<u32>(H, 0xd4);
 const IOCTL_GET_STATE: u32 = _IOR::<u32>(H, 0xd5);
 const IOCTL_DRAIN: u32 = _IO(H, 0xd6);
 const IOCTL_DROP: u32 = _IO(H, 0xd7);
+const IOCTL_LOAD_BANK: u32 = _IOW::<[u8; 16]>(H, 0xd8);
+/// `SND_DMUS_BANK_MAX`: the largest bank `SND_DMUS_IOCTL_LOAD_BANK` takes.
+const BANK_MAX: usize = 64 << 20;
 
 /// Render events kept free for the drop's all-notes-off (one per channel).
 const NOTES_OFF_RESERVE: usize = 16;
@@ -337,9 +340,11 @@ impl HwdepOps for Port {
         mask
     }
 
-    /// The `SND_DMUS_IOCTL_*` commands. Errors: `-ENOTTY` (unknown),
-    /// `-EPERM` (a writer's command on a reader), `-EINVAL` (a state above
-    /// RUN), `-EBADFD` (drain outside RUN), `-EFAULT`, and the drain's waits.
+    /// The `SND_DMUS_IOCTL_*` commands. Errors: `-ENOTTY` (unknown, or a
+    /// bank for a card without instruments), `-EPERM` (a writer's command on
+    /// a reader), `-EINVAL` (a state above RUN, bytes that are not a bank),
+    /// `-E2BIG` (a bank above `BANK_MAX`), `-EBADFD` (drain outside RUN),
+    /// `-EFAULT`, `-ENOMEM`, and the drain's waits.
     fn ioctl(&self, slot: usize, cmd: u32, arg: usize) -> Result<i32> {
         self.dmus.file(slot)?;
         match cmd {
@@ -365,6 +370,27 @@ impl HwdepOps for Port {
                 self.drop_timed(true);
                 // Returns once the All Notes Off have left.
                 self.drain_timed(slot)?;
+                Ok(0)
+            }
+            IOCTL_LOAD_BANK => {
+                let render = self.render_stream().filter(|r| r.loads_banks());
+                let render = render.ok_or(ENOTTY)?;
+                self.dmus.require_writer(slot)?;
+                let mut args = UserSlice::new(UserPtr::from_addr(arg), 16).reader();
+                let (data, size): (u64, u64) = (args.read()?, args.read()?);
+                let bytes = match usize::try_from(size) {
+                    Ok(0) => None,
+                    Ok(size) if size <= BANK_MAX => {
+                        let mut bytes = KVVec::with_capacity(size, GFP_KERNEL)?;
+                        let data = usize::try_from(data).map_err(|_| EFAULT)?;
+                        UserSlice::new(UserPtr::from_addr(data), size)
+                            .reader()
+                            .read_all(&mut bytes, GFP_KERNEL)?;
+                        Some(bytes)
+                    }
+                    _ => return Err(E2BIG),
+                };
+                render.load_bank(bytes)?;
                 Ok(0)
             }
             _ => Err(ENOTTY),

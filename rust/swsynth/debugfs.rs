@@ -104,6 +104,17 @@ impl Writer for CountersView {
             f,
             "voice_frames: {}",
             s.voice_frames.load(Ordering::Relaxed)
+        )?;
+        writeln!(f, "bank_bytes: {}", s.bank_bytes.load(Ordering::Relaxed))?;
+        writeln!(
+            f,
+            "bank_downloads: {}",
+            s.bank_downloads.load(Ordering::Relaxed)
+        )?;
+        writeln!(
+            f,
+            "banks_loaded: {}",
+            s.banks_loaded.load(Ordering::Relaxed)
         )
     }
 }

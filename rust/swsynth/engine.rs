@@ -1,12 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The kernel's handle on the pure synthesizer engine (`rust/synth/`): the
-//! engine with its bank, rendering S16_LE stereo bytes, and the queued form
-//! of a MIDI channel message.
+//! engine with its bank (the built-in one, or one loaded from a firmware file
+//! or through the DMus device), rendering S16_LE stereo bytes, and the queued
+//! form of a MIDI channel message.
 
 use crate::dmus::ReferenceTime;
-use crate::synth::{builtin, Bank, Synth};
+use crate::synth::{builtin, Bank, OwnedBank, Synth};
 use kernel::prelude::*;
+
+/// A bank loaded at run time: its bytes, validated by [`OwnedBank::parse`].
+pub(crate) type LoadedBank = OwnedBank<KVVec<u8>>;
+
+/// Validates `bytes` as a bank (the `DMBK` container of DMus downloads,
+/// `rust/synth/bank.rs`). Errors: the first problem found (which
+/// `-EINVAL` reports to user space); the bytes are then freed.
+pub(crate) fn parse_bank(
+    bytes: KVVec<u8>,
+) -> core::result::Result<LoadedBank, crate::synth::Error> {
+    OwnedBank::parse(bytes)
+}
+
+/// The bank of `loaded`, or the built-in one.
+fn bank_of(loaded: &Option<LoadedBank>) -> Bank<'_> {
+    match loaded {
+        Some(b) => b.bank(),
+        None => builtin::bank(),
+    }
+}
 
 /// Frames the engine renders per call into its own buffer.
 const CHUNK_FRAMES: usize = 64;
@@ -41,37 +62,52 @@ impl Queued {
     }
 }
 
-/// The engine with the bank it plays from (the built-in bank).
+/// The engine with the bank it plays from.
 pub(crate) struct Engine {
     synth: KBox<Synth>,
-    bank: Bank<'static>,
+    /// The loaded bank, or `None` for the built-in one.
+    loaded: Option<LoadedBank>,
 }
 
 /// A synth at the default rate, built at compile time: [`Engine::new`]
-/// copies it into its box (the synth is 9.5 KB, too big for the stack).
+/// copies it into its box (the synth is 13 KB, too big for the stack).
 const PROTOTYPE: Synth = match Synth::new(48_000) {
     Ok(synth) => synth,
     Err(_) => panic!("48 kHz is a valid rate"),
 };
 
 impl Engine {
-    /// An engine at `rate` frames a second. `-EINVAL` for a rate the engine
-    /// refuses, `-ENOMEM`.
-    pub(crate) fn new(rate: u32) -> Result<KBox<Self>> {
+    /// An engine at `rate` frames a second playing `bank` (`None`: the
+    /// built-in bank). `-EINVAL` for a rate the engine refuses, `-ENOMEM`.
+    pub(crate) fn new(rate: u32, bank: Option<LoadedBank>) -> Result<KBox<Self>> {
         let mut synth = KBox::write(KBox::new_uninit(GFP_KERNEL)?, PROTOTYPE);
         synth.set_rate(rate).map_err(|_| EINVAL)?;
         Ok(KBox::new(
             Self {
                 synth,
-                bank: builtin::bank(),
+                loaded: bank,
             },
             GFP_KERNEL,
         )?)
     }
 
+    /// Plays `bank` from now on (`None`: the built-in bank): the voices
+    /// sounding stop, the channels keep their programs. Returns the bank
+    /// replaced, for the caller to free outside its locks.
+    pub(crate) fn replace_bank(&mut self, bank: Option<LoadedBank>) -> Option<LoadedBank> {
+        self.synth.forget_bank();
+        core::mem::replace(&mut self.loaded, bank)
+    }
+
+    /// The bank's size in bytes and its number of downloads.
+    pub(crate) fn bank_size(&self) -> (usize, usize) {
+        let bank = bank_of(&self.loaded);
+        (bank.as_bytes().len(), bank.len())
+    }
+
     /// Applies one MIDI channel message at the next frame.
     pub(crate) fn midi(&mut self, bytes: &[u8]) {
-        self.synth.midi(&self.bank, bytes);
+        self.synth.midi(&bank_of(&self.loaded), bytes);
     }
 
     /// Renders `out.len() / 4` frames as S16_LE stereo bytes.
@@ -81,7 +117,7 @@ impl Engine {
         while done + 4 <= out.len() {
             let n = ((out.len() - done) / 4).min(CHUNK_FRAMES);
             let samples = &mut chunk[..n * 2];
-            self.synth.render(&self.bank, samples);
+            self.synth.render(&bank_of(&self.loaded), samples);
             for (i, sample) in samples.iter().enumerate() {
                 let [lo, hi] = sample.to_le_bytes();
                 if let Some(b) = out.get_mut(done + 2 * i..done + 2 * i + 2) {

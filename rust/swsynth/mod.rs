@@ -9,7 +9,9 @@
 //! rawmidi output, sequencer port and DMus device reach the synthesizer
 //! through the port's sequencer exactly as they reach the chip. The sound
 //! comes from the pure engine in `rust/synth/` (integer only, also built on
-//! the host), with its built-in bank.
+//! the host), with its built-in bank, a bank from a firmware file
+//! (`synth_bank=`), or one loaded through the DMus device
+//! (`SND_DMUS_IOCTL_LOAD_BANK`, [`render::SynthRender`]).
 //!
 //! Source: WDK `IMiniportDMus::NewStream` (`DMUS_STREAM_WAVE_SINK`),
 //! `ISynthSinkDMus`; the DDK `ddksynth` sample.
@@ -33,7 +35,8 @@ use crate::port::{
     service::KernelServiceGroup,
     CaptureSink, Port, PortService, RenderMxf,
 };
-use kernel::{device::Device, prelude::*, str::CString, sync::Arc};
+use engine::LoadedBank;
+use kernel::{device::Device, firmware::Firmware, prelude::*, str::CString, sync::Arc};
 use render::SynthRender;
 pub(crate) use sink::SinkParams;
 use sink::{SinkPcm, WaveSink};
@@ -88,10 +91,11 @@ pub(crate) struct SynthMiniport {
 }
 
 impl SynthMiniport {
-    /// A miniport rendering as `params` say. `-ENOMEM`, or `-EINVAL` for a
-    /// rate the engine refuses or a skew beyond ±10000 ppm.
-    pub(crate) fn new(params: SinkParams) -> Result<Self> {
-        let engine = engine::Engine::new(params.rate)?;
+    /// A miniport rendering as `params` say, from `bank` (`None`: the
+    /// built-in bank). `-ENOMEM`, or `-EINVAL` for a rate the engine refuses
+    /// or a skew beyond ±10000 ppm.
+    pub(crate) fn new(params: SinkParams, bank: Option<LoadedBank>) -> Result<Self> {
+        let engine = engine::Engine::new(params.rate, bank)?;
         Ok(Self {
             group: KernelServiceGroup::new()?,
             sink: WaveSink::new(engine, params)?,
@@ -168,19 +172,66 @@ impl Drop for SynthDevice {
     }
 }
 
+/// Loads the bank in firmware file `name` (under `/lib/firmware`) for
+/// `dev`, with a message either way.
+///
+/// Errors: what `request_firmware` returns (`-ENOENT`: no such file),
+/// `-ENOMEM`, `-EINVAL` when the file is not a valid bank.
+fn firmware_bank(dev: &Device, name: &CStr) -> Result<LoadedBank> {
+    let fw = Firmware::request(name, dev).inspect_err(|e| {
+        dev_err!(
+            dev,
+            "synth_bank={}: cannot load the firmware file: {:?}\n",
+            name.to_str().unwrap_or("?"),
+            e
+        );
+    })?;
+    let mut bytes = KVVec::with_capacity(fw.size(), GFP_KERNEL)?;
+    bytes.extend_from_slice(fw.data(), GFP_KERNEL)?;
+    drop(fw);
+    let bank = engine::parse_bank(bytes).map_err(|e| {
+        dev_err!(
+            dev,
+            "synth_bank={}: not a valid DMus bank: {:?}\n",
+            name.to_str().unwrap_or("?"),
+            e
+        );
+        EINVAL
+    })?;
+    dev_info!(
+        dev,
+        "synth_bank={}: {} downloads, {} bytes\n",
+        name.to_str().unwrap_or("?"),
+        bank.bank().len(),
+        bank.bank().as_bytes().len()
+    );
+    Ok(bank)
+}
+
 /// Makes a synthesizer card for `dev`: number `n` (for its name), its wave
-/// sink as `params` say.
+/// sink as `params` say, playing the bank in firmware file `bank` (`None`:
+/// the built-in bank).
 ///
 /// Errors: `-ENOMEM`, `-EINVAL` (a rate the engine refuses, a skew beyond
-/// ±10000 ppm), and what the card's creation returns (`-ENODEV` when ALSA
-/// has no free card slot).
-pub(crate) fn bind(dev: &Device, n: u32, params: SinkParams) -> Result<SynthDevice> {
+/// ±10000 ppm, a firmware file that is not a bank), what `request_firmware`
+/// returns (`-ENOENT`), and what the card's creation returns (`-ENODEV` when
+/// ALSA has no free card slot).
+pub(crate) fn bind(
+    dev: &Device,
+    n: u32,
+    params: SinkParams,
+    bank: Option<&CStr>,
+) -> Result<SynthDevice> {
     let rate = params.rate;
+    let bank = match bank {
+        Some(name) => Some(firmware_bank(dev, name)?),
+        None => None,
+    };
     let clock = KernelClock::new();
     let render_pool = new_pool(RENDER_EVENTS, RENDER_BUFFERS, POOL_BUFFER_SIZE)?;
     let dmus = DmusDev::new()?;
     let port = Port::new(clock, render_pool.clone(), CaptureSink::new(dmus)?, 0)?;
-    let miniport = SynthMiniport::new(params)?;
+    let miniport = SynthMiniport::new(params, bank)?;
     let wire_error = |e: Error| {
         port.shutdown();
         miniport.shutdown();

@@ -4,6 +4,7 @@
 //! sequencer hands it events when they are due, and it queues each channel
 //! message in the wave sink for its presentation time.
 
+use super::engine::parse_bank;
 use super::sink::WaveSink;
 use crate::dmus::{Error as DmusError, EventChain, KsState, Mxf};
 use crate::port::{pool::KPool, RenderOutput};
@@ -79,4 +80,22 @@ impl Mxf for SynthRender {
     }
 }
 
-impl RenderOutput for SynthRender {}
+impl RenderOutput for SynthRender {
+    fn loads_banks(&self) -> bool {
+        true
+    }
+
+    /// Validates the bank, then hands it to the wave sink, which plays it
+    /// from its next tick (`WaveSink::load_bank`).
+    fn load_bank(&self, bytes: Option<KVVec<u8>>) -> Result {
+        let bank = match bytes {
+            Some(bytes) => Some(parse_bank(bytes).map_err(|e| {
+                pr_debug!("bank refused: {:?}\n", e);
+                EINVAL
+            })?),
+            None => None,
+        };
+        self.sink.load_bank(bank);
+        Ok(())
+    }
+}

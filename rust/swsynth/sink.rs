@@ -24,7 +24,7 @@
 //! Render units: frames (S16_LE stereo, 4 bytes a frame), as the `ddksynth`
 //! sample's `Render` does in practice, not bytes as the WDK page says.
 
-use super::engine::{Engine, Queued};
+use super::engine::{Engine, LoadedBank, Queued};
 use crate::dmus::{
     clock::{mul_div_floor, UNITS_PER_SECOND},
     Error as DmusError, EventChain, KsState, Mxf, ReferenceTime, SampleClock, SampleCounter,
@@ -154,6 +154,18 @@ struct TickState {
     generation: u64,
 }
 
+/// Banks on their way in and out of the engine, which only the tick may
+/// touch: `load_bank` (process context) puts the new one in `pending`, the
+/// tick swaps it in and leaves the old one in `retired`, and the next
+/// `load_bank` or the sink's drop frees it, so no bank is freed in the tick.
+#[derive(Default)]
+struct BankSlots {
+    /// The bank to play from the next tick (`Some(None)`: the built-in one).
+    pending: Option<Option<LoadedBank>>,
+    /// The bank the tick replaced, to free.
+    retired: Option<LoadedBank>,
+}
+
 /// The wave sink of one synthesizer card.
 #[pin_data]
 pub(crate) struct WaveSink {
@@ -165,6 +177,14 @@ pub(crate) struct WaveSink {
     tick: SpinLock<TickState>,
     #[pin]
     handle: SpinLockIrq<Option<ArcHrTimerHandle<Self>>>,
+    #[pin]
+    banks: SpinLockIrq<BankSlots>,
+    /// Bytes of the bank the engine plays.
+    pub(crate) bank_bytes: AtomicU64,
+    /// Downloads in the bank the engine plays.
+    pub(crate) bank_downloads: AtomicU64,
+    /// Banks swapped into the engine since creation (after the first).
+    pub(crate) banks_loaded: AtomicU64,
     params: SinkParams,
     /// The render delay in frames.
     delay_frames: i64,
@@ -233,6 +253,7 @@ impl WaveSink {
         for _ in 0..LOG_EVENTS {
             log.push(LogEntry::default(), GFP_KERNEL)?;
         }
+        let (bank_bytes, bank_downloads) = engine.bank_size();
         Arc::pin_init(
             pin_init!(Self {
                 timer <- HrTimer::new(),
@@ -265,6 +286,10 @@ impl WaveSink {
                     "dmus_synth_tick"
                 ),
                 handle <- new_spinlock_irq!(None, c"dmus_synth_timer"),
+                banks <- new_spinlock_irq!(BankSlots::default(), c"dmus_synth_banks"),
+                bank_bytes: AtomicU64::new(bank_bytes as u64),
+                bank_downloads: AtomicU64::new(bank_downloads as u64),
+                banks_loaded: AtomicU64::new(0),
                 params,
                 delay_frames,
                 late: AtomicU64::new(0),
@@ -324,6 +349,38 @@ impl WaveSink {
         Ok(pcm.log_total - pcm.log_len as u64)
     }
 
+    /// Plays `bank` (`None`: the built-in bank) from the next tick of a
+    /// running capture, or from the start of the next capture: the voices
+    /// sounding then stop, the channels keep their programs. A bank loaded
+    /// before and not yet played is freed unplayed. Process context.
+    pub(crate) fn load_bank(&self, bank: Option<LoadedBank>) {
+        let (retired, unplayed) = {
+            let mut slots = self.banks.lock();
+            (slots.retired.take(), slots.pending.replace(bank))
+        };
+        drop(retired);
+        drop(unplayed);
+    }
+
+    /// The tick's half of [`Self::load_bank`]: swaps a pending bank into
+    /// the engine, unless the last one replaced is still to be freed.
+    fn swap_bank(&self, engine: &mut Engine) {
+        let mut slots = self.banks.lock();
+        if slots.retired.is_some() {
+            return;
+        }
+        let Some(bank) = slots.pending.take() else {
+            return;
+        };
+        slots.retired = engine.replace_bank(bank);
+        drop(slots);
+        let (bytes, downloads) = engine.bank_size();
+        self.bank_bytes.store(bytes as u64, Ordering::Relaxed);
+        self.bank_downloads
+            .store(downloads as u64, Ordering::Relaxed);
+        self.banks_loaded.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Queues one MIDI channel message (1 to 3 bytes) for its presentation
     /// time `pres` (100 ns). Dropped (counted) when no capture runs or the
     /// queue is full. Any context.
@@ -356,6 +413,7 @@ impl WaveSink {
             let start = core::mem::take(&mut pcm.start_pending);
             (pcm.generation, start)
         };
+        self.swap_bank(&mut tick.engine);
         if start || tick.generation != generation {
             tick.engine.restart();
             tick.generation = generation;

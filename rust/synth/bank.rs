@@ -58,6 +58,33 @@ pub struct Records<'a> {
     left: u32,
 }
 
+/// A bank that owns its bytes (any `Deref<Target = [u8]>`: a `Vec` on the host, a `KVVec`
+/// in the kernel), validated once by [`OwnedBank::parse`]; [`OwnedBank::bank`] is then a
+/// view that costs nothing. Dropping it frees the bytes.
+#[derive(Debug)]
+pub struct OwnedBank<B> {
+    bytes: B,
+    count: u32,
+}
+
+impl<B: core::ops::Deref<Target = [u8]>> OwnedBank<B> {
+    /// Validates `bytes` as [`Bank::parse`] does and keeps them.
+    ///
+    /// Errors: the first problem found (the bytes are dropped with the error).
+    pub fn parse(bytes: B) -> Result<Self, Error> {
+        let count = Bank::parse(&bytes)?.count;
+        Ok(OwnedBank { bytes, count })
+    }
+
+    /// The bank.
+    pub fn bank(&self) -> Bank<'_> {
+        Bank {
+            bytes: &self.bytes,
+            count: self.count,
+        }
+    }
+}
+
 impl<'a> Records<'a> {
     /// The next record's offset and bytes, checking the container (not the download).
     fn next_raw(&mut self) -> Result<Option<(usize, &'a [u8])>, Error> {
@@ -171,28 +198,49 @@ impl<'a> Bank<'a> {
     /// `F_INSTRUMENT_DRUMS`): the first one without `DMUS_INSTRUMENT_GM_INSTRUMENT`, else the
     /// first GM one (a DLS collection overrides the GM set, as in `ddksynth`).
     pub fn instrument(&self, patch: u32) -> Option<Instrument<'a>> {
+        self.instrument_at(patch).map(|(_, inst)| inst)
+    }
+
+    /// [`Bank::instrument`], with the offset of its record's first byte in the bank.
+    pub fn instrument_at(&self, patch: u32) -> Option<(usize, Instrument<'a>)> {
         let mut gm = None;
-        for inst in self.downloads().filter_map(|d| d.instrument()) {
+        for r in self.records() {
+            let Some(inst) = r.download.instrument() else {
+                continue;
+            };
             if inst.patch() == patch {
                 if inst.flags() & DMUS_INSTRUMENT_GM_INSTRUMENT == 0 {
-                    return Some(inst);
+                    return Some((r.offset, inst));
                 }
-                gm = gm.or(Some(inst));
+                gm = gm.or(Some((r.offset, inst)));
             }
         }
         gm
     }
 
+    /// The download whose record starts at byte `offset` of the bank and is `len` bytes long,
+    /// as [`Bank::instrument_at`] or [`Bank::wave_record`] gave them for this bank (other
+    /// values give a download view of whatever bytes are there, or `None`: never a panic).
+    pub fn download_at(&self, offset: usize, len: usize) -> Option<Download<'a>> {
+        Download::validated(range(self.bytes, offset, len)?)
+    }
+
     /// The wave download with `dwDLId` `id`, and the offset of its first sample byte in the
     /// bank.
     pub fn wave_at(&self, id: u32) -> Option<(usize, Wave<'a>)> {
+        self.wave_record(id)
+            .map(|(offset, _, wave)| (offset + wave.data_offset, wave))
+    }
+
+    /// The wave download with `dwDLId` `id`, with its record's offset and length in the bank.
+    pub fn wave_record(&self, id: u32) -> Option<(usize, usize, Wave<'a>)> {
         for r in self.records() {
             if r.download.id() > id {
                 break;
             }
             if r.download.id() == id {
                 let wave = r.download.wave()?;
-                return Some((r.offset + wave.data_offset, wave));
+                return Some((r.offset, r.download.as_bytes().len(), wave));
             }
         }
         None

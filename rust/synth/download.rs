@@ -368,12 +368,29 @@ impl<'a> Instrument<'a> {
 
     /// The first region that plays `key` at `velocity`, with its articulation resolved (its
     /// own, else the global one).
+    /// Reads the ranges of each region and the articulation of the matching one only (a
+    /// drum kit has dozens of regions, each with its articulation).
     pub fn region_for(&self, key: u8, velocity: u8) -> Option<Region> {
-        let mut region = self.regions().find(|r| r.matches(key, velocity))?;
-        if region.articulation.is_none() {
-            region.articulation = self.global_articulation();
+        let mut w = Walker {
+            dl: &self.dl,
+            claims: None,
+        };
+        let mut next = self.field(fi::FIRST_REGION);
+        let mut steps = self.dl.entries;
+        while next != 0 && steps > 0 {
+            steps -= 1;
+            let off = w.chunk(next).ok()?;
+            let (mut region, links) = Region::parse(self.dl.bytes, off).ok()?;
+            if region.matches(key, velocity) {
+                region.articulation = match links.art {
+                    0 => self.global_articulation(),
+                    art => Some(w.articulation(art).ok()?),
+                };
+                return Some(region);
+            }
+            next = links.next;
         }
-        Some(region)
+        None
     }
 }
 

@@ -30,6 +30,7 @@ use super::channel::{
     Effect, //
 };
 use super::error::Error;
+use super::lookup::Lookup;
 use super::resolve::{
     resolve,
     NoteOn, //
@@ -94,6 +95,7 @@ pub struct Synth {
     limit: usize,
     stop_frames: u32,
     bank_id: (usize, usize),
+    lookup: Lookup,
     stats: SynthStats,
     channels: [Channel; 16],
     voices: [Voice; VOICE_SLOTS],
@@ -102,9 +104,13 @@ pub struct Synth {
 impl Synth {
     /// A silent synth rendering at `rate` Hz, at render position 0. A `const fn`, so that a
     /// kernel caller can copy a constant synth into a heap box and then
-    /// [`set_rate`](Self::set_rate) it, instead of building 9.5 KB on its stack.
+    /// [`set_rate`](Self::set_rate) it, instead of building 13 KB on its stack.
     ///
     /// Errors: [`Error::InvalidRate`] unless `rate` is in [`MIN_RATE`]..=[`MAX_RATE`].
+    ///
+    /// `#[inline]`: built where it is called only, so the kernel module, which only
+    /// evaluates it at compile time, carries no function that builds a synth on its stack.
+    #[inline]
     pub const fn new(rate: u32) -> Result<Synth, Error> {
         if rate < MIN_RATE || rate > MAX_RATE {
             return Err(Error::InvalidRate);
@@ -116,6 +122,7 @@ impl Synth {
             limit: DEFAULT_VOICES,
             stop_frames: rate / 200,
             bank_id: (0, 0),
+            lookup: Lookup::new(),
             stats: SynthStats {
                 notes_played: 0,
                 notes_unmapped: 0,
@@ -223,13 +230,22 @@ impl Synth {
         self.bank_id = (0, 0);
     }
 
-    /// Voices refer to samples by their offset in the bank: a different bank silences them.
+    /// Voices refer to samples by their offset in the bank: a different bank silences them
+    /// and empties the lookup cache.
     fn check_bank(&mut self, bank: &Bank<'_>) {
         let id = (bank.as_bytes().as_ptr() as usize, bank.as_bytes().len());
         if id != self.bank_id {
             self.voices = [Voice::FREE; VOICE_SLOTS];
+            self.lookup.clear();
             self.bank_id = id;
         }
+    }
+
+    /// The caller is about to play another bank (or other bytes at the same address): the
+    /// next call silences the voices and empties the lookup cache, whatever the address.
+    /// Channels keep their programs and controllers.
+    pub fn forget_bank(&mut self) {
+        self.bank_id = (0, 0);
     }
 
     /// Applies one complete MIDI channel message (status byte and its data bytes) at the
@@ -319,7 +335,8 @@ impl Synth {
             serial: self.serial,
             rate: self.rate,
         };
-        let Some((start, exclusive)) = resolve(bank, &self.channels[ch], &note) else {
+        let Some((start, exclusive)) = resolve(bank, &mut self.lookup, &self.channels[ch], &note)
+        else {
             self.stats.notes_unmapped += 1;
             return;
         };

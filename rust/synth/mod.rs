@@ -22,6 +22,7 @@
 //! - [`download`] - one download: validation, and views of its instrument or wave.
 //! - [`bank`] - the `DMBK` container of many downloads, and lookups by patch and by id.
 //! - [`builtin`] - a bank built into the module: sine, square, saw, click drum.
+//! - `lookup` - a cache of a bank's instrument and wave records, so a note-on does not scan.
 //! - `params` - articulation converted to the engine's units at the output rate, clamped.
 //! - `envelope` - the volume and pitch envelopes and the LFO, as functions of time.
 //! - `channel` - the state of one MIDI channel: program, controllers, RPN.
@@ -40,6 +41,7 @@ pub mod error;
 pub mod fixed;
 pub mod layout;
 mod le;
+mod lookup;
 mod params;
 pub mod region;
 mod resolve;
@@ -52,7 +54,10 @@ pub use articulation::{
     PegParams,
     VegParams, //
 };
-pub use bank::Bank;
+pub use bank::{
+    Bank,
+    OwnedBank, //
+};
 pub use download::{
     Download,
     Instrument,

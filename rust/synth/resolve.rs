@@ -20,6 +20,7 @@ use super::layout::{
     F_INSTRUMENT_DRUMS,
     F_RGN_OPTION_SELFNONEXCLUSIVE, //
 };
+use super::lookup::Lookup;
 use super::params::Params;
 use super::voice::{
     Note,
@@ -46,16 +47,21 @@ pub(crate) struct NoteOn {
 
 /// The start of the voice that plays `n` on channel state `c`, and whether the note cuts
 /// earlier notes of its key (not `F_RGN_OPTION_SELFNONEXCLUSIVE`); `None` if the bank has
-/// nothing for it.
-pub(crate) fn resolve(bank: &Bank<'_>, c: &Channel, n: &NoteOn) -> Option<(Start, bool)> {
+/// nothing for it. Lookups go through `lookup`, the cache of `bank`.
+pub(crate) fn resolve(
+    bank: &Bank<'_>,
+    lookup: &mut Lookup,
+    c: &Channel,
+    n: &NoteOn,
+) -> Option<(Start, bool)> {
     let patch = c.patch(n.channel);
     let drums = patch & F_INSTRUMENT_DRUMS;
     let candidates = [patch, drums | (patch & 0x7F), drums];
     let (patch, region) = candidates.iter().find_map(|&p| {
-        let region = bank.instrument(p)?.region_for(n.key, n.velocity)?;
+        let region = lookup.instrument(bank, p)?.region_for(n.key, n.velocity)?;
         Some((p, region))
     })?;
-    let (offset, wave) = bank.wave_at(region.link.wave_id)?;
+    let (offset, wave) = lookup.wave_at(bank, region.link.wave_id)?;
     let art = region.articulation.unwrap_or_default();
     let (loop_start, loop_end) = region.wave_loop.map_or((0, 0), |l| (l.start, l.end()));
     // WSMP gain (16.16 cB, 0 or negative) and fine tune, clamped as `CSourceRegion::Verify`.

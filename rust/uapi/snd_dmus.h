@@ -92,6 +92,18 @@ struct snd_dmus_status {
 	__u32 free_events;	/* render queue room, events */
 };
 
+/*
+ * A sound bank for a synthesizer card: the bytes of a DMBK container of
+ * DMus downloads (DMUS_DOWNLOADINFO + offset table + chunks, dmdls.h), as
+ * the sf2bank tool writes them. size 0 goes back to the built-in bank.
+ */
+struct snd_dmus_bank {
+	__u64 data;		/* user address of the bank's first byte */
+	__u64 size;		/* bytes, at most SND_DMUS_BANK_MAX; 0: the built-in bank */
+};
+
+#define SND_DMUS_BANK_MAX (64 << 20)
+
 /* KSSTATE */
 #define SND_DMUS_STATE_STOP	0
 #define SND_DMUS_STATE_ACQUIRE	1
@@ -106,5 +118,7 @@ struct snd_dmus_status {
 #define SND_DMUS_IOCTL_GET_STATE	_IOR('H', 0xd5, __u32)
 #define SND_DMUS_IOCTL_DRAIN		_IO('H', 0xd6)
 #define SND_DMUS_IOCTL_DROP		_IO('H', 0xd7)
+/* writer only; synthesizer cards only (others: ENOTTY) */
+#define SND_DMUS_IOCTL_LOAD_BANK	_IOW('H', 0xd8, struct snd_dmus_bank)
 
 #endif /* _UAPI_SOUND_SND_DMUS_H */

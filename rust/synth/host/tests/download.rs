@@ -6,7 +6,10 @@
 mod common;
 
 use common::*;
-use dmus_synth::bank::Bank;
+use dmus_synth::bank::{
+    Bank,
+    OwnedBank, //
+};
 use dmus_synth::builtin;
 use dmus_synth::layout::{
     DMUS_DOWNLOADINFO_INSTRUMENT,
@@ -225,6 +228,28 @@ fn lookups() {
     assert_eq!(wave.samples(), 50);
     assert!(bank.wave(2).is_none() && bank.wave(7).is_none());
     assert!(Bank::empty().is_empty() && Bank::empty().instrument(0).is_none());
+    // The record views the engine's lookup cache keeps.
+    let (at, inst) = bank.instrument_at(5).unwrap();
+    let len = inst.download().as_bytes().len();
+    assert_eq!(bank.download_at(at, len), Some(inst.download()));
+    let (rec, rec_len, w) = bank.wave_record(1).unwrap();
+    assert_eq!(
+        bank.download_at(rec, rec_len).and_then(|d| d.wave()),
+        Some(w)
+    );
+    assert!(
+        bank.download_at(bytes.len() - 2, 8).is_none(),
+        "past the end"
+    );
+}
+
+#[test]
+fn an_owned_bank_keeps_its_bytes_or_refuses_them() {
+    let owned = OwnedBank::parse(builtin::BANK.to_vec()).expect("valid");
+    assert_eq!(owned.bank(), builtin::bank());
+    let mut bad = builtin::BANK.to_vec();
+    bad.truncate(bad.len() - 4);
+    assert!(OwnedBank::parse(bad).is_err());
 }
 
 #[test]

@@ -365,3 +365,25 @@ fn a_zero_release_still_ramps_over_one_block() {
         assert_eq!(s.active_voices(), 0);
     }
 }
+
+#[test]
+fn a_bank_the_caller_forgets_silences_its_voices() {
+    let bytes = builtin::BANK.to_vec();
+    let bank = Bank::parse(&bytes).unwrap();
+    let mut s = synth();
+    s.midi(&bank, &on(0, 69, 100));
+    assert!(peak(&left(&render(&mut s, &bank, 4800))) > 0);
+    // Same address, same length: only `forget_bank` tells the engine the bytes changed.
+    s.forget_bank();
+    assert_eq!(
+        peak(&left(&render(&mut s, &bank, 4800))),
+        0,
+        "the voice is gone"
+    );
+    assert_eq!(s.active_voices(), 0);
+    s.midi(&bank, &on(0, 69, 100));
+    assert!(
+        peak(&left(&render(&mut s, &bank, 4800))) > 0,
+        "the bank plays again"
+    );
+}

@@ -174,6 +174,20 @@ pub struct SndDmusClock {
     pub monotonic_ns: i64,
 }
 
+/// `struct snd_dmus_bank` (`SND_DMUS_IOCTL_LOAD_BANK`): a bank's bytes in
+/// the caller's memory; `size` 0 asks for the built-in bank.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SndDmusBank {
+    /// User address of the bank's first byte.
+    pub data: u64,
+    /// Bytes, at most [`SND_DMUS_BANK_MAX`].
+    pub size: u64,
+}
+
+/// `SND_DMUS_BANK_MAX`: the largest bank the device takes (64 MiB).
+pub const SND_DMUS_BANK_MAX: usize = 64 << 20;
+
 /// `struct snd_dmus_status` (`SND_DMUS_IOCTL_STATUS`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -315,6 +329,9 @@ pub const SND_DMUS_IOCTL_GET_STATE: u32 = ioc(IOC_READ, b'H', 0xd5, 4);
 pub const SND_DMUS_IOCTL_DRAIN: u32 = ioc(IOC_NONE, b'H', 0xd6, 0);
 /// `SND_DMUS_IOCTL_DROP`: `_IO('H', 0xd7)`.
 pub const SND_DMUS_IOCTL_DROP: u32 = ioc(IOC_NONE, b'H', 0xd7, 0);
+/// `SND_DMUS_IOCTL_LOAD_BANK`: `_IOW('H', 0xd8, struct snd_dmus_bank)`.
+pub const SND_DMUS_IOCTL_LOAD_BANK: u32 =
+    ioc(IOC_WRITE, b'H', 0xd8, core::mem::size_of::<SndDmusBank>());
 
 /// `SNDRV_HWDEP_IOCTL_INFO`: `_IOR('H', 0x01, struct snd_hwdep_info)`.
 pub const SNDRV_HWDEP_IOCTL_INFO: u32 =
@@ -338,6 +355,7 @@ mod tests {
         assert_eq!(size_of::<SndDmusInfo>(), 96);
         assert_eq!(size_of::<SndDmusClock>(), 24);
         assert_eq!(size_of::<SndDmusStatus>(), 56);
+        assert_eq!(size_of::<SndDmusBank>(), 16);
         assert_eq!(size_of::<SndHwdepInfo>(), 220);
         assert_eq!(size_of::<SndCtlCardInfo>(), 376);
         assert_eq!(SND_DMUS_EVENT_HEADER_SIZE, 20);
@@ -373,6 +391,7 @@ mod tests {
         assert_eq!(SND_DMUS_IOCTL_GET_STATE, 0x8004_48d5);
         assert_eq!(SND_DMUS_IOCTL_DRAIN, 0x0000_48d6);
         assert_eq!(SND_DMUS_IOCTL_DROP, 0x0000_48d7);
+        assert_eq!(SND_DMUS_IOCTL_LOAD_BANK, 0x4010_48d8);
         assert_eq!(SNDRV_HWDEP_IOCTL_INFO, 0x80dc_4801);
         assert_eq!(SNDRV_CTL_IOCTL_CARD_INFO, 0x8178_5501);
         assert_eq!(SNDRV_CTL_IOCTL_HWDEP_INFO, 0x80dc_5521);

@@ -338,6 +338,17 @@ impl Device {
         Ok(s)
     }
 
+    /// `SND_DMUS_IOCTL_LOAD_BANK`: makes a synthesizer card play the bank
+    /// in `bank` (empty: its built-in bank). `ENOTTY` on a card without a
+    /// synthesizer, `EINVAL` for bytes that are not a bank.
+    pub fn load_bank(&self, bank: &[u8]) -> io::Result<()> {
+        let mut arg = SndDmusBank {
+            data: bank.as_ptr() as u64,
+            size: bank.len() as u64,
+        };
+        ioctl_ptr(self.fd.as_raw_fd(), SND_DMUS_IOCTL_LOAD_BANK, &mut arg)
+    }
+
     /// `SND_DMUS_IOCTL_SET_STATE`.
     pub fn set_state(&self, state: u32) -> io::Result<()> {
         let mut s = state;

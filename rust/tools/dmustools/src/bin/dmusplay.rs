@@ -46,6 +46,10 @@ struct Args {
     #[arg(long = "ahead-ms", value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(1..))]
     ahead_ms: u32,
+    /// Before playing, load this sound bank (a DMBK file of DMus downloads,
+    /// as sf2bank writes it) into the device's synthesizer.
+    #[arg(long = "bank", value_name = "FILE.dmbk")]
+    bank: Option<PathBuf>,
 }
 
 /// The progress line on a terminal.
@@ -137,6 +141,17 @@ fn run(args: &Args) -> Result<PlayEnd, String> {
         Device::find_and_open(args.device.as_deref(), Mode::Write).map_err(|e| e.to_string())?;
     let name = dev.path.display().to_string();
     catch_signals().map_err(|e| format!("cannot catch signals: {e}"))?;
+    if let Some(path) = &args.bank {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        dev.load_bank(&bytes).map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOTTY) => {
+                format!("{name}: the card has no synthesizer to load a bank into")
+            }
+            Some(libc::EINVAL) => format!("{name}: {}: not a valid bank", path.display()),
+            _ => format!("{name}: loading {}: {e}", path.display()),
+        })?;
+        eprintln!("dmusplay: {}: {} bytes loaded", path.display(), bytes.len());
+    }
     if let Err(e) = dev.ensure_running() {
         eprintln!("dmusplay: warning: {name}: cannot put the stream in RUN: {e}");
     }
