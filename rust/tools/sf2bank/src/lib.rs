@@ -23,10 +23,12 @@
 //!   its pitch depth as the pitch envelope; the vibrato LFO's frequency, delay and pitch depth
 //!   as the LFO, plus SF2's default modulator of 50 cents of vibrato on CC 1; pan.
 //!
-//! Not representable in DLS Level 1, so dropped (counted in [`Summary`]): right samples of
-//! stereo pairs (the left one plays), ROM samples, envelope delay and hold, the modulation
-//! LFO, filters, scale tuning other than 100 cents a key, effects sends. Where regions overlap,
-//! the engine plays the first one that matches (DLS Level 1 has no layering).
+//! Not representable in DLS Level 1, so dropped: right samples of stereo pairs (the left one
+//! plays) and ROM samples (counted in [`Summary::skipped_regions`]); envelope delay and hold,
+//! the modulation LFO's pitch and volume depths, filters and scale tuning other than 100 cents
+//! a key (the regions that had one are counted in [`Summary::approximated_regions`]); effects
+//! sends and the modulation LFO's filter depth (not counted). Where regions overlap, the
+//! engine plays the first one that matches (DLS Level 1 has no layering).
 
 use std::collections::HashMap;
 

@@ -235,11 +235,16 @@ fn test_font() -> Vec<u8> {
     soundfont(&samples, &instruments, &presets)
 }
 
-#[test]
-fn generators_become_the_documented_download_fields() {
+/// The test font converted: the bank's bytes and the summary.
+fn converted() -> (Vec<u8>, sf2bank::Summary) {
     let bytes = test_font();
     let sf = SoundFont::new(&mut bytes.as_slice()).expect("the test font parses");
-    let (bank_bytes, summary) = convert(&sf).expect("converts");
+    convert(&sf).expect("converts")
+}
+
+#[test]
+fn generators_become_the_documented_download_fields() {
+    let (bank_bytes, summary) = converted();
     let bank = Bank::parse(&bank_bytes).expect("the bank parses");
     assert_eq!(summary.instruments, 1);
     assert_eq!(summary.drum_kits, 1);
@@ -303,9 +308,7 @@ fn generators_become_the_documented_download_fields() {
 
 #[test]
 fn the_engine_plays_the_converted_bank() {
-    let bytes = test_font();
-    let sf = SoundFont::new(&mut bytes.as_slice()).expect("parses");
-    let (bank_bytes, _) = convert(&sf).expect("converts");
+    let (bank_bytes, _) = converted();
     let bank = Bank::parse(&bank_bytes).expect("parses");
     let mut synth = Synth::new(48_000).expect("48 kHz");
     let mut out = vec![0i16; 2 * 4800];
