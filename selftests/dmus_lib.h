@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
@@ -24,6 +25,121 @@
 #include "snd_dmus.h"
 
 #define DMUS_MODNAME "snd_dmus_mpu401"
+
+/*
+ * A fixed amount of CPU work, timed (ms): printed beside a timing figure of
+ * the same boot, it tells a slow boot (a busy host, a slow clocksource) from
+ * a slow driver.
+ */
+static inline double dmus_reference_loop_ms(void)
+{
+	volatile unsigned long long x = 1;
+	struct timespec a, b;
+	long i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < 20000000; i++)
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+}
+
+/* What the kernel did beside a test: softirq work and who ran it. */
+struct dmus_sys_load {
+	long long tasklets;	/* TASKLET softirqs run, all CPUs (/proc/softirqs) */
+	long long ksoftirqd_ns;	/* CPU time of the ksoftirqd threads */
+	long long irq_ticks, softirq_ticks;	/* /proc/stat, USER_HZ ticks */
+};
+
+/* The sum of the counters on the line of /proc/softirqs named @name. */
+static inline long long dmus_softirq_count(const char *name)
+{
+	char line[1024];
+	long long sum = 0;
+	size_t len = strlen(name);
+	FILE *f = fopen("/proc/softirqs", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, name, len) || p[len] != ':')
+			continue;
+		p += len + 1;
+		for (;;) {
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += v;
+			p = end;
+		}
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+static inline struct dmus_sys_load dmus_sys_load_now(void)
+{
+	struct dmus_sys_load l = { .tasklets = dmus_softirq_count("TASKLET") };
+	char path[300], comm[64];
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	while (d && (de = readdir(d))) {
+		long long run = 0;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		comm[0] = '\0';
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+		if (strncmp(comm, "ksoftirqd/", 10))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/schedstat", de->d_name);
+		f = fopen(path, "r");
+		if (f && fscanf(f, "%lld", &run) == 1)
+			l.ksoftirqd_ns += run;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	f = fopen("/proc/stat", "r");
+	if (f) {
+		long long v[7] = { 0 };
+
+		if (fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2],
+			   &v[3], &v[4], &v[5], &v[6]) == 7) {
+			l.irq_ticks = v[5];
+			l.softirq_ticks = v[6];
+		}
+		fclose(f);
+	}
+	return l;
+}
+
+/* The guest's clocksource (a slow one makes every time read an exit). */
+static inline const char *dmus_clocksource(void)
+{
+	static char name[64];
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+
+	snprintf(name, sizeof(name), "?");
+	if (f && fgets(name, sizeof(name), f))
+		name[strcspn(name, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	return name;
+}
 
 /* Path of the module file: $DMUS_MODULE or the guest's default. */
 static inline const char *dmus_module_path(void)

@@ -160,6 +160,12 @@ TEST_F_TIMEOUT(virt, every_real_midi_file_comes_back_byte_exact, 600)
 
 			TH_LOG("%s: %zu of %ld bytes back, first difference at %zu; %lld chip overruns",
 			       de->d_name, got, (long)st.st_size, diff, lost);
+			TH_LOG("chip: out %lld wire %lld in %lld dropped %lld tx_pending %lld; "
+			       "card: Tx %ld Rx %ld bytes",
+			       dmus_virt_counter(vdir, "bytes_out"), dmus_virt_counter(vdir, "bytes_wire"),
+			       dmus_virt_counter(vdir, "bytes_in"), dmus_virt_counter(vdir, "dropped"),
+			       dmus_virt_counter(vdir, "tx_pending"), midi_counter(self->card, "Tx bytes"),
+			       midi_counter(self->card, "Rx bytes"));
 			/* A byte that went missing is one the chip counted. */
 			EXPECT_LT(0, lost);
 			overruns += lost;

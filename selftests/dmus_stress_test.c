@@ -892,6 +892,7 @@ struct streamer {
 	/* results */
 	int sent, exact;
 	long long bytes;
+	long long ns;		/* from the start to the last file back */
 	char first_bad[400];
 };
 
@@ -907,8 +908,11 @@ static void *streamer_main(void *arg)
 	struct streamer *s = arg;
 	int i;
 
+	long long t0;
+
 	pin(s->cpu);
 	pthread_barrier_wait(s->start);
+	t0 = now_ns();
 	for (i = s->index; i < s->nfiles && s->bytes < STREAM_BUDGET; i += s->step) {
 		const struct raw_file *f = &s->files[i];
 		unsigned char *out = malloc(f->len);
@@ -932,6 +936,7 @@ static void *streamer_main(void *arg)
 			 base_of(f->path), got, f->len, diff);
 		break;
 	}
+	s->ns = now_ns() - t0;
 	return NULL;
 }
 
@@ -1077,7 +1082,9 @@ TEST_F_TIMEOUT(streams, every_card_loops_back_real_midi_files_at_once, 600)
 	struct streamer s[8];
 	pthread_barrier_t start;
 	int cards[8], n, i, files = 0, exact = 0;
-	long long t0;
+	long long t0, total = 0, wire_ns;
+	struct dmus_sys_load l0, l1;
+	double ref_ms, secs;
 
 	n = dmus_cards(cards, 8);
 	ASSERT_EQ(variant->cards, n);
@@ -1091,11 +1098,31 @@ TEST_F_TIMEOUT(streams, every_card_loops_back_real_midi_files_at_once, 600)
 		};
 		ASSERT_EQ(0, pthread_create(&s[i].th, NULL, streamer_main, &s[i]));
 	}
+	/*
+	 * The reference loop and the kernel's softirq figures, printed with
+	 * the time the streams took: a slow run is told from a slow boot.
+	 */
+	ref_ms = dmus_reference_loop_ms();
+	l0 = dmus_sys_load_now();
 	t0 = now_ns();
 	pthread_barrier_wait(&start);
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, join_within(s[i].th, 500)) TH_LOG("card %d hangs", cards[i]);
 	}
+	secs = (now_ns() - t0) / 1e9;
+	l1 = dmus_sys_load_now();
+	wire_ns = 10000000000LL / 312500;	/* WIRE's byte time */
+	for (i = 0; i < n; i++) {
+		total += s[i].bytes;
+		TH_LOG("card %d: %lld bytes in %.2f s: %.0f bytes/s, %.1f%% of the wire rate",
+		       cards[i], s[i].bytes, s[i].ns / 1e9, s[i].bytes / (s[i].ns / 1e9),
+		       100.0 * s[i].bytes * wire_ns / (double)s[i].ns);
+	}
+	TH_LOG("timing: streams %.1f s, reference loop %.0f ms (clocksource %s); per byte looped back: "
+	       "%.2f tasklet runs, ksoftirqd %.0f us; irq %lld, softirq %lld ticks",
+	       secs, ref_ms, dmus_clocksource(), (l1.tasklets - l0.tasklets) / (double)(total ?: 1),
+	       (l1.ksoftirqd_ns - l0.ksoftirqd_ns) / 1e3 / (double)(total ?: 1),
+	       l1.irq_ticks - l0.irq_ticks, l1.softirq_ticks - l0.softirq_ticks);
 	for (i = 0; i < n; i++) {
 		files += s[i].sent;
 		exact += s[i].exact;

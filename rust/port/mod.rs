@@ -7,12 +7,15 @@
 //! to events) and the capture sink (events to rawmidi bytes). The miniport
 //! owns the chip and its two streams.
 //!
-//! Render: rawmidi `trigger(up)` schedules the service group's tasklet; the
-//! tasklet runs [`Port::request_service`], which peeks bytes from the output
-//! substream while the render pool has room, parses them into events, queues
-//! them in the sequencer (immediate: rawmidi has no presentation times) and
-//! hands what is due to the render stream with `put_message`. The pool is the
-//! flow control: bytes stay in ALSA's buffer while the chip is behind.
+//! Render: rawmidi `trigger(up)` schedules the service group's tasklet, which
+//! runs at once in the writer's context (`Tasklet::schedule`), and again
+//! after an interrupt, a retry or the sequencer's timer; its render pump
+//! ([`Port::pump_render`]) peeks
+//! bytes from the output substream while the render pool has room, parses
+//! them into events, queues them in the sequencer (immediate: rawmidi has no
+//! presentation times) and hands what is due to the render stream with
+//! `put_message`. The pool is the flow control: bytes stay in ALSA's buffer
+//! while the chip is behind.
 //!
 //! Capture: the same tasklet calls the capture stream's `put_message(None)`
 //! ("pull now"); the stream parses the bytes the IRQ stamped and passes the
@@ -21,9 +24,10 @@
 //! their stamps, for the DMus device's readers.
 //!
 //! Timed render: the DMus device (`timed.rs`, `dmusdev.rs`) queues events with
-//! presentation times in the same sequencer; the pump hands over what is due
-//! (master clock plus the miniport's schedule prefetch) and arms the
-//! sequencer's hrtimer for the next presentation time. One writer at a time
+//! presentation times in the same sequencer and schedules the tasklet (which
+//! runs at once); the pump hands over what is due (master clock plus the
+//! miniport's schedule prefetch) and arms the sequencer's hrtimer for the
+//! next presentation time (absolute). One writer at a time
 //! across the rawmidi output and the DMus device.
 
 pub(crate) mod alsa;
@@ -66,6 +70,9 @@ const RENDER_RESERVE: usize = 2;
 const RENDER_BUFFERS: usize = 4;
 /// Bytes taken from ALSA at a time.
 const RENDER_CHUNK: usize = 32;
+/// Passes one [`Port::pump_render`] makes at most before it leaves the rest
+/// to the service tasklet.
+const PUMP_ROUNDS: usize = 4;
 /// How long `drain` waits for the chip to take the output, at most.
 const DRAIN_TIMEOUT_MS: u32 = 10_000;
 
@@ -306,14 +313,41 @@ impl Port {
         self.streams.lock().render.clone()
     }
 
-    /// Moves output bytes from ALSA to the render stream. Softirq (tasklet).
+    /// Moves output bytes from ALSA to the render stream, hands the render
+    /// stream what is due and arms the sequencer's timer for the next
+    /// presentation time. Softirq: the service tasklet, which runs at once
+    /// in the context of a rawmidi trigger or a DMus call that schedules it
+    /// from process context (`Tasklet::schedule`), at the interrupt's exit
+    /// after an interrupt, a retry or the sequencer's timer.
+    ///
+    /// The due events are handed to the render stream under the feed lock:
+    /// a STOP, DROP or close (which take the same lock) never finds events
+    /// between the sequencer and the stream.
     fn pump_render(&self) {
-        let Some(render) = self.render_stream() else {
-            return;
+        // A pass that left bytes in ALSA's buffer for want of events, when
+        // writing them gave the events back at once, goes round again.
+        for _ in 0..PUMP_ROUNDS {
+            if !self.pump_render_once() {
+                return;
+            }
+        }
+        // Still more: the tasklet comes back for the rest.
+        self.notify(None);
+    }
+
+    /// One pass of [`Self::pump_render`]; returns whether another pass
+    /// would take more bytes from ALSA.
+    fn pump_render_once(&self) -> bool {
+        let (render, seq_timer) = {
+            let streams = self.streams.lock();
+            (streams.render.clone(), streams.seq_timer.clone())
+        };
+        let Some(render) = render else {
+            return false;
         };
         let now = self.clock.get_time();
         let mut short_of_room = false;
-        let due = {
+        let (played, lateness) = {
             let mut guard = self.feed.lock();
             let feed = &mut *guard;
             if let (Some(output), true) = (feed.output, self.output_up.load(Ordering::Acquire)) {
@@ -354,35 +388,33 @@ impl Port {
                 }
             }
             // Outside RUN the timed stream holds its events.
-            if self.dmus.running() {
+            let (due, next) = if self.dmus.running() {
                 let due = feed.sequencer.pop_due(now.saturating_add(self.prefetch()));
                 (due, feed.sequencer.next_due_time())
             } else {
                 (EventChain::new(self.render_pool.clone()), None)
-            }
-        };
-        let (due, next) = due;
-        if self.dmus.has_writer() && !due.is_empty() {
+            };
+            let played = due.len();
             let lateness = due
                 .iter()
                 .map(|e| now.saturating_sub(e.pres_time()))
                 .max()
                 .unwrap_or(0);
-            self.dmus.note_played(due.len(), lateness);
-        }
-        let chain = if due.is_empty() { None } else { Some(due) };
-        let _ = render.put_message(chain);
-        // The next presentation time: the sequencer's timer brings the
-        // tasklet back then (an immediate event was popped above).
-        if let Some(next) = next {
-            // Saturating: a presentation time may be centuries away.
-            let wait = next.saturating_sub(self.prefetch()).saturating_sub(now);
-            if wait > 0 {
-                let timer = self.streams.lock().seq_timer.clone();
-                if let Some(timer) = timer {
-                    timer.arm_earliest(u64::try_from(wait).unwrap_or(0).saturating_mul(100));
-                }
+            let _ = render.put_message((played > 0).then_some(due));
+            // The sequencer's timer brings a pass back at the next
+            // presentation time (less the prefetch), an absolute time in
+            // the master clock's time base (`CLOCK_MONOTONIC`), so that
+            // the time this pass took does not delay it. Armed under the
+            // feed lock, which serialises its callers.
+            if let (Some(next), Some(timer)) = (next, &seq_timer) {
+                // Saturating: a presentation time may be centuries away.
+                let at = next.saturating_sub(self.prefetch()).saturating_mul(100);
+                timer.arm_earliest_at(at);
             }
+            (played, lateness)
+        };
+        if self.dmus.has_writer() && played > 0 {
+            self.dmus.note_played(played, lateness);
         }
         // Writers wait for room, drains for an empty queue.
         if self.dmus.has_writer() {
@@ -391,9 +423,7 @@ impl Port {
         // Bytes were left in ALSA's buffer for want of events, and writing
         // gave the events back without the chip ever filling (which would
         // have armed the retry timer): come back for the rest.
-        if short_of_room && self.render_pool.free_events() > RENDER_RESERVE + RENDER_CHUNK {
-            self.notify(None);
-        }
+        short_of_room && self.render_pool.free_events() > RENDER_RESERVE + RENDER_CHUNK
     }
 
     /// Lets the capture stream deliver what the IRQ collected. Softirq.
@@ -565,6 +595,9 @@ unsafe impl RawmidiOps for Port {
                 feed.published = if up { substream.output_pending() } else { 0 };
                 self.output_up.store(up, Ordering::Release);
                 drop(feed);
+                // From a write() the service tasklet runs at once, in the
+                // writer's context (`Tasklet::schedule`): the bytes reach
+                // the chip now, as snd-mpu401 writes them in its trigger.
                 if up {
                     self.notify(None);
                 }

@@ -63,17 +63,19 @@ impl ServiceTimer {
         )
     }
 
-    /// Arms the timer unless it is armed already. Softirq or process context;
-    /// callers serialise (the service tasklet is the only caller at run time).
+    /// Arms the timer unless it is armed already. Any context; callers
+    /// serialise (the render stream arms it under its lock).
     pub(crate) fn arm(self: &Arc<Self>, delay_ns: u64) {
         self.arm_if(delay_ns, |_, _| false);
     }
 
-    /// Arms the timer to fire `delay_ns` from now, or sooner if it is armed
-    /// for an earlier time already (an armed later expiry is moved up).
-    /// Softirq or process context; callers serialise.
-    pub(crate) fn arm_earliest(self: &Arc<Self>, delay_ns: u64) {
-        self.arm_if(delay_ns, |armed_at, wanted| wanted < armed_at);
+    /// Arms the timer to fire at `deadline_ns` (`CLOCK_MONOTONIC`), or
+    /// sooner if it is armed for an earlier time already (an armed later
+    /// expiry is moved up). A deadline in the past fires at once. Any
+    /// context; callers serialise (the port arms it under its feed lock).
+    pub(crate) fn arm_earliest_at(self: &Arc<Self>, deadline_ns: i64) {
+        let delay = deadline_ns.saturating_sub(Monotonic::ktime_get()).max(0);
+        self.arm_if(delay as u64, |armed_at, wanted| wanted < armed_at);
     }
 
     /// Arms the timer when idle, or when `replace(armed deadline, wanted
@@ -90,8 +92,9 @@ impl ServiceTimer {
             armed.deadline = deadline;
             armed.handle.take()
         };
-        // Cancels the old start (waiting for a running callback) before the
-        // new one, which it therefore cannot stop.
+        // Cancels the old start (waiting for a running callback, which takes
+        // no lock but `armed`) before the new one, which it therefore cannot
+        // stop.
         drop(old);
         let delay = Delta::from_nanos(delay_ns);
         let handle = self.clone().start(delay);

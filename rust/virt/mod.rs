@@ -19,8 +19,16 @@
 //!   commands are answered in intelligent mode and ignored in UART mode. With
 //!   `ack == false` (the `virt_no_ack` parameter) it never answers.
 //! - The wire: each TX byte takes `byte_ns` (320 us: 10 bits at 31250 baud)
-//!   on an hrtimer, then lands in the input FIFO (an overrun when it is full)
-//!   and raises the interrupt. `byte_ns == 0` delivers at once.
+//!   from when the wire is free and the byte is in the TX FIFO, then lands in
+//!   the input FIFO (an overrun when it is full) and raises the interrupt.
+//!   The wire keeps its nominal rate whatever the host does: the state is
+//!   brought up to date (every byte whose arrival time has passed moved to
+//!   the input FIFO, logged with that nominal time) at each register access
+//!   and at each callback of the wire's hrtimer, so a late callback delivers
+//!   every byte it owes, with one interrupt, instead of one byte and a
+//!   skipped slot. Bytes owed while the input FIFO is full wait on the wire
+//!   for the driver's next read (see [`State::catch_up`]). `byte_ns == 0`
+//!   delivers at once.
 //! - Faults ([`Faults`], set through debugfs, each counted): a chip that
 //!   vanishes (every read 0xFF, writes lost), `TX_FULL` stuck on, interrupts
 //!   lost or raised with nothing waiting, bytes lost on the wire, and input
@@ -37,11 +45,11 @@ pub(crate) mod peer;
 pub(crate) mod simirq;
 
 use crate::mpu401::regs::{Mpu401Io, ACK, ENTER_UART, RESET, RX_EMPTY, TX_FULL};
-use crate::port::irqlock::{new_spinlock_irq, SpinLockIrq};
+use crate::port::irqlock::{new_spinlock_irq, SpinLockIrq, SpinLockIrqBackend};
 use kernel::{
     impl_has_hr_timer,
     prelude::*,
-    sync::{Arc, ArcBorrow},
+    sync::{lock::Guard, Arc, ArcBorrow},
     time::{
         hrtimer::{
             ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
@@ -81,9 +89,11 @@ impl VirtParams {
     }
 }
 
-/// A byte FIFO of a fixed depth.
+/// A byte FIFO of a fixed depth; each byte keeps the time it was queued
+/// (`CLOCK_MONOTONIC` ns; the TX FIFO's bytes start on the wire no earlier).
 struct Fifo {
     buf: [u8; FIFO_MAX],
+    queued_ns: [u64; FIFO_MAX],
     head: usize,
     len: usize,
     depth: usize,
@@ -93,6 +103,7 @@ impl Fifo {
     fn new(depth: usize) -> Self {
         Self {
             buf: [0; FIFO_MAX],
+            queued_ns: [0; FIFO_MAX],
             head: 0,
             len: 0,
             depth: depth.clamp(1, FIFO_MAX),
@@ -108,12 +119,24 @@ impl Fifo {
     }
 
     fn push(&mut self, byte: u8) -> bool {
+        self.push_at(byte, 0)
+    }
+
+    /// Queues `byte`, queued at `now_ns`; false when the FIFO is full.
+    fn push_at(&mut self, byte: u8, now_ns: u64) -> bool {
         if self.is_full() {
             return false;
         }
-        self.buf[(self.head + self.len) % FIFO_MAX] = byte;
+        let tail = (self.head + self.len) % FIFO_MAX;
+        self.buf[tail] = byte;
+        self.queued_ns[tail] = now_ns;
         self.len += 1;
         true
+    }
+
+    /// The oldest byte and when it was queued.
+    fn front(&self) -> Option<(u8, u64)> {
+        (self.len > 0).then(|| (self.buf[self.head], self.queued_ns[self.head]))
     }
 
     fn pop(&mut self) -> Option<u8> {
@@ -195,6 +218,14 @@ struct State {
     rx: Fifo,
     uart: bool,
     timer_active: bool,
+    /// When the wire's timer fires (while `timer_active`), ns.
+    timer_expires_ns: u64,
+    /// When the last byte on the wire arrived (or arrives), nominal ns: the
+    /// next byte starts no earlier.
+    wire_free_ns: u64,
+    /// Bytes arrived at a register access, not yet announced by an
+    /// interrupt: the wire's callback, due by then, raises it.
+    irq_owed: bool,
     timer: Option<ArcHrTimerHandle<VirtMpu401>>,
     counters: Counters,
     /// A ring of [`WIRE_LOG_LEN`] entries, allocated up front.
@@ -220,6 +251,38 @@ impl State {
             self.counters.overruns += 1;
         }
         true
+    }
+
+    /// The nominal arrival time of the TX FIFO's oldest byte: the wire is
+    /// free and the byte was queued, plus one byte's time.
+    fn next_arrival(&self, byte_ns: u64) -> Option<u64> {
+        self.tx
+            .front()
+            .map(|(_, queued)| self.wire_free_ns.max(queued) + byte_ns)
+    }
+
+    /// Moves every TX byte whose nominal arrival time is at or before
+    /// `now_ns` across the wire, logged with that time, while the input FIFO
+    /// has room. Returns whether any byte reached the input FIFO.
+    ///
+    /// A byte owed while the input FIFO is full waits on the wire for the
+    /// driver's next read: the lateness that piled up those bytes is the
+    /// host's, in running this model's timer, not the driver's in reading
+    /// the chip, and must not cost the driver input (a driver that reads
+    /// too late still overruns with bytes injected at IN).
+    fn catch_up(&mut self, now_ns: u64, byte_ns: u64) -> bool {
+        let mut arrived = false;
+        while let Some(at) = self.next_arrival(byte_ns).filter(|&at| at <= now_ns) {
+            if self.rx.is_full() {
+                break;
+            }
+            let Some(byte) = self.tx.pop() else {
+                break;
+            };
+            self.wire_free_ns = at;
+            arrived |= self.arrive(byte, at);
+        }
+        arrived
     }
 
     /// Whether an interrupt for new input is raised (false: lost, counted).
@@ -278,6 +341,9 @@ impl VirtMpu401 {
                         rx: Fifo::new(params.rx_depth),
                         uart: false,
                         timer_active: false,
+                        timer_expires_ns: 0,
+                        wire_free_ns: 0,
+                        irq_owed: false,
                         timer: None,
                         counters: Counters::default(),
                         log,
@@ -294,7 +360,7 @@ impl VirtMpu401 {
 
     /// The counters.
     pub(crate) fn counters(&self) -> Counters {
-        self.state.lock().counters
+        self.lock_now().counters
     }
 
     /// The faults in force.
@@ -343,7 +409,20 @@ impl VirtMpu401 {
 
     /// Bytes waiting in the TX FIFO (not yet on the wire).
     pub(crate) fn tx_pending(&self) -> usize {
-        self.state.lock().tx.len
+        self.lock_now().tx.len
+    }
+
+    /// The state, brought up to now: bytes whose nominal arrival time has
+    /// passed are moved across the wire, and their interrupt is owed to the
+    /// wire's callback (due by then, since it was armed for the first of
+    /// them).
+    fn lock_now(&self) -> Guard<'_, State, SpinLockIrqBackend> {
+        let now = self.now_ns();
+        let mut state = self.state.lock();
+        if self.params.byte_ns > 0 && state.catch_up(now, self.params.byte_ns) {
+            state.irq_owed = true;
+        }
+        state
     }
 
     /// Copies the wire log, oldest first, into `out`; returns how many.
@@ -351,7 +430,7 @@ impl VirtMpu401 {
     pub(crate) fn wire_log(&self, out: &mut KVVec<WireEntry>) -> Result<usize> {
         out.clear();
         out.reserve(WIRE_LOG_LEN, GFP_KERNEL)?;
-        let state = self.state.lock();
+        let state = self.lock_now();
         let total = state.log_next;
         let n = total.min(WIRE_LOG_LEN);
         let first = total - n;
@@ -396,29 +475,45 @@ impl VirtMpu401 {
 impl HrTimerCallback for VirtMpu401 {
     type Pointer<'a> = Arc<Self>;
 
-    /// One byte crosses the wire; runs in hard-IRQ context.
+    /// Moves the bytes whose time has come across the wire (one or more: a
+    /// late callback delivers all it owes, each at its nominal time) and
+    /// raises one interrupt for them; fires again at the next byte's
+    /// arrival. Runs in hard-IRQ context.
     fn run(this: ArcBorrow<'_, Self>, mut ctx: HrTimerCallbackContext<'_, Self>) -> HrTimerRestart {
+        let byte_ns = this.params.byte_ns;
         let now = this.now_ns();
-        let (arrived, more) = {
+        let (raise, next) = {
             let mut state = this.state.lock();
-            let arrived = match state.tx.pop() {
-                Some(byte) => state.arrive(byte, now) && state.take_irq(),
-                None => false,
-            };
-            let more = !state.tx.is_empty();
-            if !more {
-                state.timer_active = false;
+            let arrived = state.catch_up(now, byte_ns) || state.irq_owed;
+            state.irq_owed = false;
+            let raise = arrived && !state.rx.is_empty() && state.take_irq();
+            let next = state.next_arrival(byte_ns);
+            match next {
+                Some(at) => {
+                    // The next byte's arrival, or (a full input FIFO holds it
+                    // on the wire) one byte time from now. The callback fired
+                    // at (or after) the armed expiry; the next one is that
+                    // far after it.
+                    let at = at.max(now + byte_ns);
+                    let step = at.saturating_sub(state.timer_expires_ns).max(1);
+                    state.timer_expires_ns = at;
+                    (raise, Some(step))
+                }
+                None => {
+                    state.timer_active = false;
+                    (raise, None)
+                }
             }
-            (arrived, more)
         };
-        if arrived {
+        if raise {
             this.raise();
         }
-        if more {
-            ctx.forward_now(Delta::from_nanos(this.params.byte_ns as i64));
-            HrTimerRestart::Restart
-        } else {
-            HrTimerRestart::NoRestart
+        match next {
+            Some(step) => {
+                ctx.forward_now(Delta::from_nanos(i64::try_from(step).unwrap_or(i64::MAX)));
+                HrTimerRestart::Restart
+            }
+            None => HrTimerRestart::NoRestart,
         }
     }
 }
@@ -428,7 +523,7 @@ pub(crate) struct VirtIo(pub(crate) Arc<VirtMpu401>);
 
 impl Mpu401Io for VirtIo {
     fn read_data(&self) -> u8 {
-        let mut state = self.0.state.lock();
+        let mut state = self.0.lock_now();
         if state.faults.vanished {
             return 0xff;
         }
@@ -464,7 +559,8 @@ impl Mpu401Io for VirtIo {
             return;
         }
         let old = {
-            let mut state = model.state.lock();
+            let now = model.now_ns();
+            let mut state = model.lock_now();
             if state.faults.vanished {
                 state.counters.writes_lost += 1;
                 return;
@@ -473,7 +569,7 @@ impl Mpu401Io for VirtIo {
                 state.counters.not_uart += 1;
                 return;
             }
-            if !state.tx.push(byte) {
+            if !state.tx.push_at(byte, now) {
                 state.counters.dropped += 1;
                 return;
             }
@@ -482,6 +578,7 @@ impl Mpu401Io for VirtIo {
                 return;
             }
             state.timer_active = true;
+            state.timer_expires_ns = state.next_arrival(model.params.byte_ns).unwrap_or(now);
             state.timer.take()
         };
         // The timer is idle (a finishing callback is waited for here), so
@@ -494,7 +591,7 @@ impl Mpu401Io for VirtIo {
     }
 
     fn read_status(&self) -> u8 {
-        let mut state = self.0.state.lock();
+        let mut state = self.0.lock_now();
         state.counters.status_reads += 1;
         if state.faults.vanished {
             return 0xff;
@@ -518,7 +615,7 @@ impl Mpu401Io for VirtIo {
 
     /// The TX FIFO is empty and no byte is on the wire.
     fn tx_idle(&self) -> Option<bool> {
-        let state = self.0.state.lock();
+        let state = self.0.lock_now();
         Some(state.tx.is_empty() && !state.timer_active)
     }
 
