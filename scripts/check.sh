@@ -4,6 +4,7 @@
 # cargo tests, then the kselftests inside a VM of the debug kernel (KASAN,
 # lockdep, kmemleak, UBSAN; both kernel flavours are built), ending with a
 # kmemleak scan and a scan of the kernel log (dmus_reports), then the module
+# on Bochs' emulated MPU-401 (scripts/bochs.sh), then the module
 # built by DKMS on Debian's own 7.2 kernel and tested on it
 # (scripts/debian.sh). Prints one closing line "N passed, N failed" counting
 # tests (not phases) and exits non-zero on any failure.
@@ -81,6 +82,12 @@ DMUS_FLAVOUR=debug DMUS_QEMU_ARGS="$TEST_VM_DEVICES" phase vm-tests \
 	bash "$TOP/scripts/vm.sh" "$stage" 3600 2>&1 | tee "$logs/vm.log"
 vm_rc=${PIPESTATUS[0]}
 
+# An MPU-401 no one here wrote: Bochs' Sound Blaster 16, with the fast
+# kernel (scripts/bochs.sh). Its closing line "bochs: N passed, N failed" is
+# counted.
+phase bochs bash "$TOP/scripts/bochs.sh" 2>&1 | tee "$logs/bochs.log"
+bochs_rc=${PIPESTATUS[0]}
+
 # The module on Debian's own 7.2 kernel: built by DKMS in a trixie root and
 # tested on that kernel's image (scripts/debian.sh, cached after the first
 # run). Its closing line "stock kernel ...: N passed, N failed" is counted.
@@ -107,11 +114,14 @@ hs=$(printf '%s' "$skips" | grep -c . || true)
 [ -z "$skips" ] || printf '%s\n' "$skips" >&2
 [ "$host_rc" -eq 0 ] || [ "$hf" -gt 0 ] || hf=$((hf + 1))
 [ "$vm_rc" -eq 0 ] || [ "$vf" -gt 0 ] || vf=$((vf + 1))
+read -r bp bf < <(sed -nE 's/^bochs: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$logs/bochs.log" |
+	tail -n1 | grep . || echo 0 0)
+[ "$bochs_rc" -eq 0 ] || [ "$bf" -gt 0 ] || bf=$((bf + 1))
 stock=$(tr -d '\r' <"$logs/debian.log" | grep -a '^stock kernel ' | tail -n1 || true)
 read -r dp df < <(printf '%s\n' "$stock" |
 	sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' | grep . || echo 0 0)
 [ "$debian_rc" -eq 0 ] || [ "$df" -gt 0 ] || df=$((df + 1))
 log "${stock:-stock kernel: no result line (scripts/debian.sh rc $debian_rc)}"
-log "style: $style_pass passed, $style_fail failed; host: $hp passed ($hs skipped), $hf failed; vm: $vp passed, $vf failed; debian: $dp passed, $df failed; in $((SECONDS - start)) s"
-echo "$((style_pass + hp + vp + dp)) passed, $((style_fail + hf + vf + df)) failed"
-[ $((style_fail + hf + vf + df)) -eq 0 ]
+log "style: $style_pass passed, $style_fail failed; host: $hp passed ($hs skipped), $hf failed; vm: $vp passed, $vf failed; bochs: $bp passed, $bf failed; debian: $dp passed, $df failed; in $((SECONDS - start)) s"
+echo "$((style_pass + hp + vp + bp + dp)) passed, $((style_fail + hf + vf + bf + df)) failed"
+[ $((style_fail + hf + vf + bf + df)) -eq 0 ]

@@ -9,13 +9,13 @@
 . "$(dirname "$0")/common.sh"
 
 BUILD=${1:?usage: initramfs.sh KERNEL_BUILD_DIR}
-GUEST_BINS=(aplaymidi arecordmidi amidi aconnect aseqdump arecord kmod)
+GUEST_BINS=(aplaymidi arecordmidi amidi aconnect aseqdump arecord kmod trinity)
 
 key=$( {
 	cat "$BUILD/kernelrelease"
 	stat -c %Y "$BUILD/.dmus-built"
 	cat "$0" "$TOP/scripts/guest-init"
-	dpkg-query -W busybox-static alsa-utils kmod libasound2
+	dpkg-query -W busybox-static alsa-utils kmod libasound2 trinity
 } | sha256sum | cut -c1-12)
 OUT=$DMUS_CACHE/initramfs-$key.cpio.gz
 if [ -f "$OUT" ]; then
@@ -47,8 +47,10 @@ for t in insmod rmmod lsmod modprobe modinfo depmod; do
 done
 cp -a /usr/share/alsa "$root/usr/share/alsa"
 cp -a "$BUILD/modroot/lib" "$root/"
-echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
-echo "root:x:0:" >"$root/etc/group"
+# nobody: the unprivileged user trinity drops to (dmus_trinity_test.sh).
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+	>"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 install -m 0755 "$TOP/scripts/guest-init" "$root/init"
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT.tmp"

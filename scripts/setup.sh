@@ -14,7 +14,8 @@ PACKAGES=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync
 	qemu-system-x86 busybox-static alsa-utils acpica-tools
-	openttd-openmsx csound-doc timgm6mb-soundfont mmdebstrap
+	openttd-openmsx csound-doc timgm6mb-soundfont mmdebstrap trinity
+	bochs bochsbios vgabios isolinux syslinux-common xorriso
 )
 
 apt_packages() {

@@ -17,6 +17,7 @@
  */
 #include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -687,6 +688,65 @@ TEST_F(dmus, at_most_eight_open_files)
 	fd[7] = dopen(self, O_RDONLY);
 	EXPECT_LE(0, fd[7]);
 	EXPECT_EQ(-EBUSY, dopen(self, O_RDONLY));
+}
+
+/* Opens @arg's rawmidi node for writing as soon as the DMus writer lets it. */
+struct opener {
+	const char *path;
+	int fd;
+};
+
+static void *open_when_free(void *arg)
+{
+	struct opener *o = arg;
+	long long end = now_ns() + 5000 * MS;
+
+	do
+		o->fd = open(o->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	while (o->fd < 0 && errno == EBUSY && now_ns() < end);
+	return NULL;
+}
+
+/*
+ * A DMus writer that closes with events queued drops them, sends All Notes
+ * Off and stops the render stream; only then may a rawmidi writer have the
+ * cable, or its stream is stopped under it. A thread opens rawmidi the moment
+ * it can while the DMus writer closes; what it writes then plays, whole and
+ * in order.
+ */
+TEST_F(dmus, writer_close_gives_up_the_cable_last)
+{
+	static const unsigned char pat[] = { 0x99, 0x3c, 0x40, 0x89, 0x3c, 0x00 };
+	struct opener o = { .path = self->midi, .fd = -1 };
+	pthread_t th;
+	long long t0;
+	int round, w, n;
+
+	for (round = 0; round < 3; round++) {
+		w = dopen(self, O_WRONLY);
+		ASSERT_LE(0, w);
+		wb_reset(&wb, ahead(w, 10000 * TICKS_MS));
+		wb_event(&wb, 0, STRUCT, MIDI(0x90, 0x40, 0x40));
+		ASSERT_EQ(0, wb_write(w, &wb));
+		o.fd = -1;
+		ASSERT_EQ(0, pthread_create(&th, NULL, open_when_free, &o));
+		usleep(20000);
+		EXPECT_EQ(0, xclose(self, w));
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		ASSERT_LE(0, o.fd) TH_LOG("round %d: rawmidi open: %s", round, strerror(errno));
+		/* After anything the DMus close may still do (it waits up to 100 ms). */
+		usleep(200000);
+		dmus_wait_chip_tx_idle();
+		t0 = now_ns();
+		EXPECT_EQ((ssize_t)sizeof(pat), write(o.fd, pat, sizeof(pat)));
+		n = wait_msgs(self, t0, 2);
+		EXPECT_EQ(2, n) TH_LOG("round %d: the rawmidi writer's messages on the wire", round);
+		if (n >= 2) {
+			EXPECT_TRUE(msg_is(&msgs[0], pat, 3)) TH_LOG("round %d", round);
+			EXPECT_TRUE(msg_is(&msgs[1], pat + 3, 3)) TH_LOG("round %d", round);
+		}
+		close(o.fd);
+	}
 }
 
 TEST_F(dmus, unload_refused_while_open)

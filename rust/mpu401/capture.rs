@@ -65,14 +65,21 @@ impl CaptureRing {
     }
 
     /// Reads the chip's input FIFO into the ring (up to [`DRAIN_MAX`]
-    /// bytes), each byte stamped `now`. Returns how many bytes were read and
+    /// bytes), each byte stamped with `clock()` read once, after the last
+    /// byte was read: a byte that reached the FIFO while this drain ran is
+    /// never stamped before it arrived. Returns how many bytes were read and
     /// how many of them the full ring had no room for (those are lost,
     /// counted in [`Self::overruns`]). Any context, hard IRQ included.
-    pub(super) fn fill(&self, io: &dyn Mpu401Io, now: ReferenceTime) -> (usize, u64) {
+    pub(super) fn fill(
+        &self,
+        io: &dyn Mpu401Io,
+        clock: impl FnOnce() -> ReferenceTime,
+    ) -> (usize, u64) {
         let mut drained = 0;
         let mut lost = 0u64;
         {
             let mut ring = self.ring.lock();
+            let first = ring.len;
             while drained < DRAIN_MAX && io.read_status() & RX_EMPTY == 0 {
                 let byte = io.read_data();
                 drained += 1;
@@ -82,9 +89,18 @@ impl CaptureRing {
                 }
                 let tail = (ring.head + ring.len) % CAPTURE_RING;
                 if let Some(slot) = ring.bytes.get_mut(tail) {
-                    *slot = (now, byte);
+                    *slot = (0, byte);
                 }
                 ring.len += 1;
+            }
+            if drained > 0 {
+                let now = clock();
+                for i in first..ring.len {
+                    let at = (ring.head + i) % CAPTURE_RING;
+                    if let Some(slot) = ring.bytes.get_mut(at) {
+                        slot.0 = now;
+                    }
+                }
             }
         }
         if lost > 0 {

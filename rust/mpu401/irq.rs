@@ -51,7 +51,7 @@ impl IrqHandler {
     /// Returns how many bytes were read and whether the ring overflowed
     /// (the bytes it had no room for are counted in its `overruns`).
     pub(super) fn drain(&self) -> (usize, bool) {
-        let (drained, lost) = self.ring.fill(&*self.io, self.clock.get_time());
+        let (drained, lost) = self.ring.fill(&*self.io, || self.clock.get_time());
         if drained > 0 {
             self.port.notify(Some(&self.group));
         }

@@ -241,18 +241,34 @@ impl DmusDev {
         Ok(slot)
     }
 
-    /// The file of `slot` closes; returns whether it was the writer.
+    /// The file of `slot` closes; returns whether it was the writer. The
+    /// writer keeps the cable's output (and its slot) until
+    /// [`Self::release_writer`]: its close first drops what it queued and
+    /// stops the render stream, and a rawmidi or sequencer open in between
+    /// must neither mix its bytes with the close's All Notes Off nor find
+    /// its stream stopped after it started.
     pub(crate) fn close(&self, slot: usize) -> bool {
         let mut st = self.state.lock();
+        if st.owner == Owner::Dmus(slot) {
+            return true;
+        }
         if let Some(entry) = st.files.get_mut(slot) {
             *entry = None;
         }
+        false
+    }
+
+    /// The closed writer of `slot` gives up the cable's output and its slot:
+    /// the last step of its close.
+    pub(crate) fn release_writer(&self, slot: usize) {
+        let mut st = self.state.lock();
         if st.owner == Owner::Dmus(slot) {
             st.owner = Owner::None;
             self.writer.store(false, Ordering::Release);
-            return true;
         }
-        false
+        if let Some(entry) = st.files.get_mut(slot) {
+            *entry = None;
+        }
     }
 
     /// The card goes away: every waiter wakes with `-ENODEV`, and every

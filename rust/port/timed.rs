@@ -242,6 +242,7 @@ impl HwdepOps for Port {
         if let Err(e) = self.capture_use(true) {
             if self.dmus.close(slot) {
                 self.drop_timed(false);
+                self.dmus.release_writer(slot);
             }
             return Err(e);
         }
@@ -255,7 +256,9 @@ impl HwdepOps for Port {
 
     /// Closing the writer drops what it still had queued; when that was
     /// anything, the channels it used get All Notes Off (a drained play ends
-    /// with nothing added on the wire).
+    /// with nothing added on the wire). The cable's output is given up last,
+    /// once the render stream is stopped: a rawmidi open waits (or gets
+    /// `-EBUSY`) until then.
     fn release(&self, slot: usize) {
         if self.dmus.close(slot) {
             let queued = !self.render_pool.is_full();
@@ -271,6 +274,7 @@ impl HwdepOps for Port {
             if let Some(render) = self.render_stream() {
                 let _ = render.set_state(KsState::Stop);
             }
+            self.dmus.release_writer(slot);
         }
         let _ = self.capture_use(false);
     }

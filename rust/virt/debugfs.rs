@@ -17,7 +17,7 @@
 //! - `fault` (read-write): the faults in force, one per line. Writing one
 //!   command sets them: `none` (clears all), `vanish` (every register reads
 //!   0xFF, writes are lost), `tx_stuck` (`TX_FULL` stays set), `irq_lose N`
-//!   (the next N interrupts are not raised), `wire_drop N` (the next N bytes
+//!   (the interrupts of the next N input bytes are not raised), `wire_drop N` (the next N bytes
 //!   on the wire are lost), `irq_storm N` (raises the interrupt N times now,
 //!   with no new input). Anything else is `-EINVAL`.
 //! - `input` (write-only): the bytes of one write (at most 64 KiB) arrive at

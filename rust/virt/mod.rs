@@ -175,7 +175,7 @@ pub(crate) struct Counters {
     pub(crate) status_reads: u64,
     /// Bytes lost on the wire ([`Faults::wire_drop`]).
     pub(crate) wire_dropped: u64,
-    /// Interrupts not raised ([`Faults::irq_lose`]).
+    /// Input bytes whose interrupt was not raised ([`Faults::irq_lose`]).
     pub(crate) irqs_lost: u64,
     /// Interrupts raised with no input waiting ([`VirtMpu401::irq_storm`]).
     pub(crate) irqs_spurious: u64,
@@ -196,7 +196,8 @@ pub(crate) struct Faults {
     pub(crate) vanished: bool,
     /// `TX_FULL` reads as set whatever the FIFO holds.
     pub(crate) tx_stuck: bool,
-    /// The next this many interrupts are not raised.
+    /// The interrupts of the next this many input bytes (or commands'
+    /// ACKs) are not raised.
     pub(crate) irq_lose: u32,
     /// The next this many bytes on the wire are lost.
     pub(crate) wire_drop: u32,
@@ -225,7 +226,7 @@ struct State {
     wire_free_ns: u64,
     /// Bytes arrived at a register access, not yet announced by an
     /// interrupt: the wire's callback, due by then, raises it.
-    irq_owed: bool,
+    irq_owed: u32,
     timer: Option<ArcHrTimerHandle<VirtMpu401>>,
     counters: Counters,
     /// A ring of [`WIRE_LOG_LEN`] entries, allocated up front.
@@ -263,15 +264,15 @@ impl State {
 
     /// Moves every TX byte whose nominal arrival time is at or before
     /// `now_ns` across the wire, logged with that time, while the input FIFO
-    /// has room. Returns whether any byte reached the input FIFO.
+    /// has room. Returns how many bytes reached the input FIFO.
     ///
     /// A byte owed while the input FIFO is full waits on the wire for the
     /// driver's next read: the lateness that piled up those bytes is the
     /// host's, in running this model's timer, not the driver's in reading
     /// the chip, and must not cost the driver input (a driver that reads
     /// too late still overruns with bytes injected at IN).
-    fn catch_up(&mut self, now_ns: u64, byte_ns: u64) -> bool {
-        let mut arrived = false;
+    fn catch_up(&mut self, now_ns: u64, byte_ns: u64) -> u32 {
+        let mut arrived = 0;
         while let Some(at) = self.next_arrival(byte_ns).filter(|&at| at <= now_ns) {
             if self.rx.is_full() {
                 break;
@@ -280,9 +281,20 @@ impl State {
                 break;
             };
             self.wire_free_ns = at;
-            arrived |= self.arrive(byte, at);
+            arrived += u32::from(self.arrive(byte, at));
         }
         arrived
+    }
+
+    /// Whether the interrupt for `bytes` new input bytes is raised: each
+    /// byte asserts the line, and [`Faults::irq_lose`] loses the interrupt
+    /// of that many bytes (counted), so a batch is announced unless every
+    /// one of its bytes' interrupts is lost.
+    fn take_irqs(&mut self, bytes: u32) -> bool {
+        let lost = self.faults.irq_lose.min(bytes);
+        self.faults.irq_lose -= lost;
+        self.counters.irqs_lost += u64::from(lost);
+        bytes > lost
     }
 
     /// Whether an interrupt for new input is raised (false: lost, counted).
@@ -343,7 +355,7 @@ impl VirtMpu401 {
                         timer_active: false,
                         timer_expires_ns: 0,
                         wire_free_ns: 0,
-                        irq_owed: false,
+                        irq_owed: 0,
                         timer: None,
                         counters: Counters::default(),
                         log,
@@ -419,8 +431,9 @@ impl VirtMpu401 {
     fn lock_now(&self) -> Guard<'_, State, SpinLockIrqBackend> {
         let now = self.now_ns();
         let mut state = self.state.lock();
-        if self.params.byte_ns > 0 && state.catch_up(now, self.params.byte_ns) {
-            state.irq_owed = true;
+        if self.params.byte_ns > 0 {
+            let arrived = state.catch_up(now, self.params.byte_ns);
+            state.irq_owed += arrived;
         }
         state
     }
@@ -484,9 +497,8 @@ impl HrTimerCallback for VirtMpu401 {
         let now = this.now_ns();
         let (raise, next) = {
             let mut state = this.state.lock();
-            let arrived = state.catch_up(now, byte_ns) || state.irq_owed;
-            state.irq_owed = false;
-            let raise = arrived && !state.rx.is_empty() && state.take_irq();
+            let arrived = state.catch_up(now, byte_ns) + core::mem::take(&mut state.irq_owed);
+            let raise = state.take_irqs(arrived) && !state.rx.is_empty();
             let next = state.next_arrival(byte_ns);
             match next {
                 Some(at) => {
