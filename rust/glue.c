@@ -236,21 +236,9 @@ struct dmus_tasklet *dmus_glue_tasklet_new(void (*fn)(void *data), void *data)
 	return d;
 }
 
-/*
- * From process context with interrupts and bottom halves enabled, the
- * tasklet runs at once, on this CPU, in local_bh_enable(): a softirq raised
- * there would otherwise wait for ksoftirqd, a normal task that runs behind
- * every other one. From interrupt context it runs at the interrupt's exit.
- */
 void dmus_glue_tasklet_schedule(struct dmus_tasklet *d)
 {
-	if (in_interrupt() || irqs_disabled()) {
-		tasklet_schedule(&d->tasklet);
-		return;
-	}
-	local_bh_disable();
 	tasklet_schedule(&d->tasklet);
-	local_bh_enable();
 }
 
 void dmus_glue_tasklet_free(struct dmus_tasklet *d)

@@ -9,9 +9,7 @@
 //!   clock, and calls `PortDMus::notify`. The FIFO may be one byte deep with
 //!   a byte every 320 us, so this cannot wait for a thread.
 //! - IRQ thread: reports input overruns (`dev_warn`), nothing else.
-//! - softirq (the service group's tasklet; scheduled from process context,
-//!   by a rawmidi trigger or a DMus call, it runs at once in that context):
-//!   the port's render pump calls the render stream's `put_message`
+//! - softirq (the service group's tasklet): the port's render pump calls the render stream's `put_message`
 //!   (`render.rs`), which writes while `TX_FULL` is clear and arms a
 //!   [`ServiceTimer`] when it is set; the capture stream's
 //!   `put_message(None)` (`capture.rs`) parses the ring and delivers to the

@@ -7,9 +7,8 @@
 //! to events) and the capture sink (events to rawmidi bytes). The miniport
 //! owns the chip and its two streams.
 //!
-//! Render: rawmidi `trigger(up)` schedules the service group's tasklet, which
-//! runs at once in the writer's context (`Tasklet::schedule`), and again
-//! after an interrupt, a retry or the sequencer's timer; its render pump
+//! Render: rawmidi `trigger(up)` schedules the service group's tasklet (as
+//! do an interrupt, a retry and the sequencer's timer); its render pump
 //! ([`Port::pump_render`]) peeks
 //! bytes from the output substream while the render pool has room, parses
 //! them into events, queues them in the sequencer (immediate: rawmidi has no
@@ -24,8 +23,8 @@
 //! their stamps, for the DMus device's readers.
 //!
 //! Timed render: the DMus device (`timed.rs`, `dmusdev.rs`) queues events with
-//! presentation times in the same sequencer and schedules the tasklet (which
-//! runs at once); the pump hands over what is due (master clock plus the
+//! presentation times in the same sequencer and schedules the tasklet; the
+//! pump hands over what is due (master clock plus the
 //! miniport's schedule prefetch) and arms the sequencer's hrtimer for the
 //! next presentation time (absolute). One writer at a time
 //! across the rawmidi output and the DMus device.
@@ -315,10 +314,7 @@ impl Port {
 
     /// Moves output bytes from ALSA to the render stream, hands the render
     /// stream what is due and arms the sequencer's timer for the next
-    /// presentation time. Softirq: the service tasklet, which runs at once
-    /// in the context of a rawmidi trigger or a DMus call that schedules it
-    /// from process context (`Tasklet::schedule`), at the interrupt's exit
-    /// after an interrupt, a retry or the sequencer's timer.
+    /// presentation time. Softirq: the service tasklet.
     ///
     /// The due events are handed to the render stream under the feed lock:
     /// a STOP, DROP or close (which take the same lock) never finds events
@@ -595,9 +591,6 @@ unsafe impl RawmidiOps for Port {
                 feed.published = if up { substream.output_pending() } else { 0 };
                 self.output_up.store(up, Ordering::Release);
                 drop(feed);
-                // From a write() the service tasklet runs at once, in the
-                // writer's context (`Tasklet::schedule`): the bytes reach
-                // the chip now, as snd-mpu401 writes them in its trigger.
                 if up {
                     self.notify(None);
                 }

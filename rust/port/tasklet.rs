@@ -58,13 +58,7 @@ impl<T: TaskletHandler> Tasklet<T> {
     }
 
     /// Schedules the tasklet; callable from hard IRQ, softirq and process
-    /// context. A tasklet already scheduled runs once. Called in process
-    /// context with interrupts and bottom halves enabled, it runs at once,
-    /// on this CPU, before this returns (`local_bh_enable`), unless it is
-    /// running on another CPU (then it runs again there, or here as soon as
-    /// it finishes); from interrupt context it runs at the interrupt's exit.
-    /// A softirq raised from process context would otherwise wait for
-    /// `ksoftirqd`, a normal task that runs behind every other one.
+    /// context. A tasklet already scheduled runs once.
     pub(crate) fn schedule(&self) {
         // SAFETY: `raw` is a live tasklet until `drop`.
         unsafe { glue::dmus_glue_tasklet_schedule(self.raw.as_ptr()) }

@@ -8,9 +8,8 @@
 //! A write is checked whole (`dmus::stream_buffer::check_write`), waits for
 //! room in the render allocator, and is unpacked into events that the port's
 //! sequencer holds until their presentation time; the render pump (the
-//! service tasklet, which a write runs at once in its own context) hands due
-//! events to the miniport's render stream and arms the sequencer's hrtimer
-//! for the next one.
+//! service tasklet) hands due events to the miniport's render stream and
+//! arms the sequencer's hrtimer for the next one (an absolute time).
 
 use super::dmusdev::{CAPTURE_PIECE, CAPTURE_RECORDS, WRITE_MAX};
 use super::hwdep::{HwdepOps, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
