@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # A syscall fuzzer no one here wrote: Debian's trinity, as the unprivileged
 # user nobody, against the device nodes of an MPU-401 card (virtual chip)
-# and of a synthesizer card: control, rawmidi and the DMus device (hwdep).
+# and of a synthesizer card whose open never blocks: control and the DMus
+# device (hwdep).
 # Afterwards the kernel log is clean, the MPU-401 card still loops back
 # byte-exact, and the module unloads.
 #
@@ -39,10 +40,14 @@ synth=$(awk '/DMus DLS Synth/ { print $1; exit }' /proc/asound/cards)
 [ -n "$mpu" ] && [ -n "$synth" ] ||
 	ktap_exit_fail_msg "no MPU-401 and synthesizer card in /proc/asound/cards"
 nodes=
-# Not the synthesizer's capture PCM (pcmC*D0c) yet: trinity's set-up on it
-# never finished in a first try (killed after 600 s, before its first
-# syscall), not understood.
-for n in controlC$mpu midiC${mpu}D0 hwC${mpu}D0 controlC$synth midiC${synth}D0 hwC${synth}D0; do
+# Not the rawmidi nodes (midiC*D0) nor the synthesizer's capture PCM
+# (pcmC*D0c): trinity's set-up lists the victim directory too and picks the
+# files it opens at random with replacement, so it may open the node twice,
+# and the second open (without O_NONBLOCK) of a rawmidi or PCM substream
+# that the first holds waits forever: seen in a make check run (midiC0D0,
+# before trinity's first syscall) and in a first try on the PCM. The control
+# node and the DMus device never block an open (EBUSY).
+for n in controlC$mpu hwC${mpu}D0 controlC$synth hwC${synth}D0; do
 	[ -e "/dev/snd/$n" ] && nodes="$nodes $n"
 done
 set -- $nodes
