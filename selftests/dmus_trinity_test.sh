@@ -7,13 +7,11 @@
 # Afterwards the kernel log is clean, the MPU-401 card still loops back
 # byte-exact, and the module unloads.
 #
-# trinity opens its victim files in its own set-up, and a rawmidi or PCM
-# open without O_NONBLOCK waits while the substream is in use (ALSA's rule),
-# so two opens of one node in the set-up would wait for each other forever.
-# Each node therefore gets a run of its own, with that node as the only
-# victim (one set-up open); a child that blocks in an open of its own is
-# killed and replaced by trinity's watchdog. A run that does not reach its
-# syscall count (DMUS_TRINITY_OPS, default 500; make soak 20000) fails.
+# Each node gets a run of its own, with that node as the only victim; a
+# child that blocks in a call is killed and replaced by trinity's watchdog
+# (after 30 s). A run that does not reach its syscall count
+# (DMUS_TRINITY_OPS, default 500; make soak 20000) fails. Why the rawmidi
+# and PCM nodes are not among the victims: below.
 DIR=$(dirname "$(readlink -f "$0")")
 . "$DIR/../kselftest/ktap_helpers.sh"
 OPS=${DMUS_TRINITY_OPS:-500}
