@@ -69,9 +69,6 @@ const RENDER_RESERVE: usize = 2;
 const RENDER_BUFFERS: usize = 4;
 /// Bytes taken from ALSA at a time.
 const RENDER_CHUNK: usize = 32;
-/// Passes one [`Port::pump_render`] makes at most before it leaves the rest
-/// to the service tasklet.
-const PUMP_ROUNDS: usize = 4;
 /// How long `drain` waits for the chip to take the output, at most.
 const DRAIN_TIMEOUT_MS: u32 = 10_000;
 
@@ -320,26 +317,12 @@ impl Port {
     /// a STOP, DROP or close (which take the same lock) never finds events
     /// between the sequencer and the stream.
     fn pump_render(&self) {
-        // A pass that left bytes in ALSA's buffer for want of events, when
-        // writing them gave the events back at once, goes round again.
-        for _ in 0..PUMP_ROUNDS {
-            if !self.pump_render_once() {
-                return;
-            }
-        }
-        // Still more: the tasklet comes back for the rest.
-        self.notify(None);
-    }
-
-    /// One pass of [`Self::pump_render`]; returns whether another pass
-    /// would take more bytes from ALSA.
-    fn pump_render_once(&self) -> bool {
         let (render, seq_timer) = {
             let streams = self.streams.lock();
             (streams.render.clone(), streams.seq_timer.clone())
         };
         let Some(render) = render else {
-            return false;
+            return;
         };
         let now = self.clock.get_time();
         let mut short_of_room = false;
@@ -419,7 +402,9 @@ impl Port {
         // Bytes were left in ALSA's buffer for want of events, and writing
         // gave the events back without the chip ever filling (which would
         // have armed the retry timer): come back for the rest.
-        short_of_room && self.render_pool.free_events() > RENDER_RESERVE + RENDER_CHUNK
+        if short_of_room && self.render_pool.free_events() > RENDER_RESERVE + RENDER_CHUNK {
+            self.notify(None);
+        }
     }
 
     /// Lets the capture stream deliver what the IRQ collected. Softirq.
