@@ -95,6 +95,12 @@ void dmus_glue_card_set_names(struct snd_card *card, const char *driver,
 	strscpy(card->mixername, shortname);
 }
 
+/* The card's number: /dev/snd/controlC<number>. */
+int dmus_glue_card_number(struct snd_card *card)
+{
+	return card->number;
+}
+
 /*
  * One rawmidi device: an output substream, and an input one when @input
  * (duplex).

@@ -68,6 +68,7 @@ bool dmus_glue_platform_bound(struct platform_device *pdev);
 int dmus_glue_card_new(struct device *parent, int idx, const char *id, struct snd_card **card);
 void dmus_glue_card_set_names(struct snd_card *card, const char *driver, const char *shortname,
 			      const char *longname);
+int dmus_glue_card_number(struct snd_card *card);
 int dmus_glue_output_pending(struct snd_rawmidi_substream *s);
 int dmus_glue_pci_enable(struct device *dev);
 void dmus_glue_peer_publish(unsigned int n, void *io, unsigned int irq);

@@ -246,19 +246,19 @@ impl<P: PoolRef> EventChain<P> {
     /// Inserts `event` after every event whose `pres_time` is not later, so a chain kept in
     /// order stays ordered by presentation time and stable for equal times. O(1) when the
     /// event is not earlier than the last one (the usual in-order case) or earlier than the
-    /// first; O(n) otherwise.
+    /// first; O(n) otherwise. Returns the links it walked (0 for the O(1) cases).
     ///
     /// Errors: gives `event` back if it belongs to another pool.
     pub(super) fn insert_by_time(
         &mut self,
         event: DmusKernelEvent<P>,
-    ) -> Result<(), DmusKernelEvent<P>> {
+    ) -> Result<usize, DmusKernelEvent<P>> {
         let time = event.pres_time();
         if self.head == NIL || self.time_of(self.tail) <= time {
-            return self.push_back(event);
+            return self.push_back(event).map(|()| 0);
         }
         if time < self.time_of(self.head) {
-            return self.push_front(event);
+            return self.push_front(event).map(|()| 0);
         }
         if !same_pool(&self.pool, event.pool()) {
             return Err(event);
@@ -279,7 +279,149 @@ impl<P: PoolRef> EventChain<P> {
             self.tail = idx;
         }
         self.len += 1;
-        Ok(())
+        Ok(steps)
+    }
+
+    /// Merges `other` into this chain, both ordered by presentation time: the result is
+    /// ordered, and an event of `other` goes after every event of this chain with the same
+    /// time (stable). O(1) when `other` starts no earlier than this chain ends; otherwise
+    /// O(n + m) links, walked until one of the two runs out, the rest spliced whole. Returns
+    /// the events it compared (0 for the O(1) cases). Never allocates.
+    ///
+    /// Errors: gives `other` back, untouched, if it belongs to another pool.
+    pub fn merge(&mut self, mut other: EventChain<P>) -> Result<usize, EventChain<P>> {
+        if !same_pool(&self.pool, &other.pool) {
+            return Err(other);
+        }
+        if other.head == NIL {
+            return Ok(0);
+        }
+        if self.head == NIL || self.time_of(self.tail) <= other.time_of(other.head) {
+            return self.append(other).map(|()| 0);
+        }
+        let (b_head, b_tail, b_len) = other.take_all();
+        let (mut a, mut b) = (self.head, b_head);
+        let (mut head, mut tail) = (NIL, NIL);
+        let mut steps = 0usize;
+        // Bounded by both lengths, whatever the links say.
+        let most = self.len.saturating_add(b_len);
+        while a != NIL && b != NIL && steps < most {
+            // Equal times: this chain's event first.
+            let take = if self.time_of_taken(b) < self.time_of(a) {
+                let t = b;
+                b = self.next_of(b);
+                t
+            } else {
+                let t = a;
+                a = self.next_of(a);
+                t
+            };
+            if tail == NIL {
+                head = take;
+            } else {
+                self.set_next(tail, take);
+            }
+            tail = take;
+            steps += 1;
+        }
+        // One run is out: the other's rest follows whole, with its own tail.
+        let (rest, rest_tail) = if a != NIL {
+            (a, self.tail)
+        } else {
+            (b, b_tail)
+        };
+        if tail == NIL {
+            head = rest;
+        } else {
+            self.set_next(tail, rest);
+        }
+        if rest != NIL {
+            tail = rest_tail;
+        }
+        // INVARIANT: every event of both chains is linked once from `head`, ending at `tail`;
+        // `other` was emptied above, so this chain is their only owner.
+        self.head = head;
+        self.tail = tail;
+        self.len += b_len;
+        Ok(steps)
+    }
+
+    /// The presentation time of event `idx` of this chain's pool, which the caller owns
+    /// through a list taken from another chain ([`Self::take_all`]).
+    fn time_of_taken(&self, idx: u32) -> ReferenceTime {
+        // SAFETY: `idx` is an event of this pool that the caller (`merge`) owns through the
+        // list it took from this chain; no one else touches it while the view lives.
+        unsafe { EventRef::new(&self.pool, idx) }.pres_time()
+    }
+
+    /// Removes and returns the longest leading run of events in time order (each not
+    /// earlier than the one before). O(length of the run).
+    fn split_run(&mut self) -> EventChain<P> {
+        let mut run = EventChain::new(self.pool.clone());
+        if self.head == NIL {
+            return run;
+        }
+        let mut last = self.head;
+        let mut count = 1usize;
+        let mut cur = self.next_of(last);
+        while cur != NIL && self.time_of(last) <= self.time_of(cur) && count < self.len {
+            last = cur;
+            cur = self.next_of(cur);
+            count += 1;
+        }
+        run.head = self.head;
+        run.tail = last;
+        run.len = count;
+        self.set_next(last, NIL);
+        self.head = cur;
+        if cur == NIL {
+            self.tail = NIL;
+        }
+        self.len = self.len.saturating_sub(count);
+        run
+    }
+
+    /// Sorts the chain by presentation time, stable (events with equal times keep their
+    /// order): a bottom-up merge of its runs in time order, as the kernel's `list_sort`
+    /// does. O(n log r) for r runs (O(n) for a chain already in order); never allocates.
+    pub fn sort_by_time(&mut self) {
+        // `bins[i]` holds 2^i runs' worth of events merged, earlier events than any bin
+        // below it; 64 bins hold more runs than a pool has events.
+        let mut bins: [Option<EventChain<P>>; 64] = core::array::from_fn(|_| None);
+        while !self.is_empty() {
+            let mut pending = Some(self.split_run());
+            for bin in bins.iter_mut() {
+                let Some(run) = pending.take() else {
+                    break;
+                };
+                match bin.take() {
+                    Some(mut earlier) => {
+                        // Same pool: cannot fail.
+                        let _ = earlier.merge(run);
+                        pending = Some(earlier);
+                    }
+                    None => *bin = Some(run),
+                }
+            }
+            // Every bin was full (2^64 runs: not with `u32` event indices); kept whole.
+            if let (Some(run), Some(last)) = (pending, bins.last_mut()) {
+                *last = Some(run);
+            }
+        }
+        // The low bins hold the latest events: merge upwards, each later one into the
+        // earlier.
+        let mut sorted: Option<EventChain<P>> = None;
+        for bin in bins.iter_mut() {
+            if let Some(mut earlier) = bin.take() {
+                if let Some(later) = sorted.take() {
+                    let _ = earlier.merge(later);
+                }
+                sorted = Some(earlier);
+            }
+        }
+        if let Some(sorted) = sorted {
+            let _ = self.append(sorted);
+        }
     }
 
     /// Removes and returns the leading events whose `pres_time <= now` (all of them when the

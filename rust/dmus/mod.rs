@@ -105,7 +105,10 @@ pub use parser::{
     ParserStats, //
 };
 pub use port::PortDMus;
-pub use sequencer::Sequencer;
+pub use sequencer::{
+    Sequencer,
+    SortedChain, //
+};
 pub use service::{
     ServiceGroup,
     ServiceSink, //

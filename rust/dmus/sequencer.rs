@@ -68,7 +68,7 @@ impl<P: PoolRef> Sequencer<P> {
         if event.pres_time() == DONT_HOLD_FOR_SEQUENCING as ReferenceTime {
             return self.immediate.push_back(event);
         }
-        self.timed.insert_by_time(event)
+        self.timed.insert_by_time(event).map(|_| ())
     }
 
     /// Queues `event` for the next [`pop_due`](Self::pop_due), whatever its time, after the
@@ -84,20 +84,46 @@ impl<P: PoolRef> Sequencer<P> {
     }
 
     /// Queues every event of `chain`, each as [`insert`](Self::insert) would (a package is
-    /// queued whole, by the package event's time). O(n) for a chain in time order.
+    /// queued whole, by the package event's time). O(1) an event for a chain in time order
+    /// that starts after the queue; an event earlier than the queue's last walks from the
+    /// front. Returns the links walked. The kernel port queues a write with
+    /// [`insert_sorted`](Self::insert_sorted) instead, whose work is bounded.
     ///
     /// Errors: gives `chain` back, untouched, if it belongs to another pool.
-    pub fn insert_chain(&mut self, mut chain: EventChain<P>) -> Result<(), EventChain<P>> {
+    pub fn insert_chain(&mut self, mut chain: EventChain<P>) -> Result<usize, EventChain<P>> {
         if !super::allocator::same_pool(self.timed.pool(), chain.pool()) {
             return Err(chain);
         }
+        let mut steps = 0usize;
         while let Some(event) = chain.pop_front() {
-            // Same pool, checked above: cannot fail.
-            if let Err(event) = self.insert(event) {
-                drop(event);
+            if event.pres_time() == DONT_HOLD_FOR_SEQUENCING as ReferenceTime {
+                // Same pool, checked above: cannot fail.
+                let _ = self.immediate.push_back(event);
+                continue;
+            }
+            match self.timed.insert_by_time(event) {
+                Ok(n) => steps = steps.saturating_add(n),
+                Err(event) => drop(event),
             }
         }
-        Ok(())
+        Ok(steps)
+    }
+
+    /// Queues a [`SortedChain`]: its immediate events after those queued, its timed events
+    /// merged into the timed queue (stable: after queued events of the same time). Bounded
+    /// work: O(1) for the immediate part, and at most one pass over the timed queue and the
+    /// chain (O(1) when the chain starts no earlier than the queue ends), whatever the
+    /// order of the events. Returns the events the merge compared. Never allocates.
+    ///
+    /// Errors: gives `chain` back, untouched, if it belongs to another pool.
+    pub fn insert_sorted(&mut self, chain: SortedChain<P>) -> Result<usize, SortedChain<P>> {
+        if !super::allocator::same_pool(self.timed.pool(), chain.timed.pool()) {
+            return Err(chain);
+        }
+        let SortedChain { immediate, timed } = chain;
+        // Same pool, checked above (a `SortedChain`'s two chains share one): cannot fail.
+        let _ = self.immediate.append(immediate);
+        Ok(self.timed.merge(timed).unwrap_or(0))
     }
 
     /// Removes and returns, in order, every immediate event and every timed event with
@@ -136,5 +162,48 @@ impl<P: PoolRef> Sequencer<P> {
     pub fn clear(&mut self) {
         self.immediate.clear();
         self.timed.clear();
+    }
+}
+
+/// A chain made ready for [`Sequencer::insert_sorted`] outside the sequencer's lock: its
+/// immediate events ([`DONT_HOLD_FOR_SEQUENCING`]) apart, in their order, and its timed events
+/// sorted by presentation time (stable). Dropping it returns every event to the pool.
+pub struct SortedChain<P: PoolRef> {
+    immediate: EventChain<P>,
+    timed: EventChain<P>,
+}
+
+impl<P: PoolRef> SortedChain<P> {
+    /// Splits and sorts `chain`: O(n) for a chain in time order (a DMus buffer's events are:
+    /// their deltas are unsigned), O(n log r) for r runs in order. Never allocates.
+    pub fn new(mut chain: EventChain<P>) -> Self {
+        let pool = chain.pool().clone();
+        let mut immediate = EventChain::new(pool.clone());
+        let mut timed = EventChain::new(pool);
+        while let Some(event) = chain.pop_front() {
+            // Same pool as both: cannot fail.
+            let _ = if event.pres_time() == DONT_HOLD_FOR_SEQUENCING as ReferenceTime {
+                immediate.push_back(event)
+            } else {
+                timed.push_back(event)
+            };
+        }
+        timed.sort_by_time();
+        Self { immediate, timed }
+    }
+
+    /// Number of events (immediate and timed; package members not counted).
+    pub fn len(&self) -> usize {
+        self.immediate.len() + self.timed.len()
+    }
+
+    /// Whether there is no event.
+    pub fn is_empty(&self) -> bool {
+        self.immediate.is_empty() && self.timed.is_empty()
+    }
+
+    /// The events, immediate first, then timed in order.
+    pub fn iter(&self) -> impl Iterator<Item = super::event::EventRef<'_, P::Storage>> {
+        self.immediate.iter().chain(self.timed.iter())
     }
 }

@@ -23,6 +23,7 @@ use crate::glue;
 use crate::port::{
     alsa::{Card, CardExtras, CardNames, RawmidiOps},
     clock::KernelClock,
+    debugfs::PortDebugfs,
     dmusdev::DmusDev,
     hwdep::HwdepOps,
     kerr,
@@ -164,6 +165,8 @@ pub(crate) struct Mpu401Device {
     /// The interrupt; without one the miniport polls while a stream runs.
     irq: Option<Pin<KBox<irq::ThreadedRegistration<IrqHandler>>>>,
     card: Option<Card>,
+    /// `snd-dmus-mpu401-cardN/` (`None` when it could not be made).
+    debugfs: Option<Pin<KBox<PortDebugfs>>>,
     port: Arc<Port>,
     miniport: Mpu401Miniport,
 }
@@ -172,6 +175,7 @@ impl Drop for Mpu401Device {
     fn drop(&mut self) {
         // In 7.2 devres runs after the driver data is dropped, so the IRQ is
         // still live here: free it first.
+        drop(self.debugfs.take());
         drop(self.irq.take());
         self.miniport.stop_polling();
         // Blocked DMus callers return -ENODEV, so their files can close.
@@ -337,6 +341,7 @@ pub(crate) fn bind(pdev: &platform::Device<Core<'_>>, chip: Chip) -> Result<Mpu4
     match card {
         Ok(card) => Ok(Mpu401Device {
             irq,
+            debugfs: PortDebugfs::new(&port, card.number()).ok(),
             card: Some(card),
             port,
             miniport,

@@ -248,6 +248,14 @@ impl Card {
     }
 }
 
+impl Card {
+    /// The card's number (`/dev/snd/controlC<number>`).
+    pub(crate) fn number(&self) -> i32 {
+        // SAFETY: `card` is live while `self` is.
+        unsafe { glue::dmus_glue_card_number(self.card.as_ptr()) }
+    }
+}
+
 impl Drop for Card {
     fn drop(&mut self) {
         // SAFETY: `card` is live and owned; `snd_card_free` disconnects it and

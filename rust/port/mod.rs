@@ -31,6 +31,7 @@
 
 pub(crate) mod alsa;
 pub(crate) mod clock;
+pub(crate) mod debugfs;
 pub(crate) mod dmusdev;
 pub(crate) mod hwdep;
 pub(crate) mod irqlock;
@@ -47,13 +48,17 @@ use crate::dmus::{
 };
 use alsa::{Direction, RawmidiOps, Substream};
 use clock::KernelClock;
-use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use core::{
+    ops::{Deref, DerefMut},
+    sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
+};
+use debugfs::FeedStats;
 use dmusdev::DmusDev;
-use irqlock::{new_spinlock_irq, SpinLockIrq};
+use irqlock::{new_spinlock_irq, SpinLockIrq, SpinLockIrqBackend};
 use kernel::{
     new_mutex,
     prelude::*,
-    sync::{Arc, Mutex},
+    sync::{lock::Guard, Arc, Mutex},
     time::{delay::fsleep, Delta},
 };
 use pool::KPool;
@@ -132,6 +137,34 @@ struct RenderFeed {
     sequencer: Sequencer<KPool>,
 }
 
+/// The render feed, locked (interrupts off on this CPU): the hold's length
+/// goes to [`FeedStats`] when the guard drops, just before the unlock.
+struct FeedGuard<'a> {
+    guard: Guard<'a, RenderFeed, SpinLockIrqBackend>,
+    start_ns: i64,
+    stats: &'a FeedStats,
+}
+
+impl Deref for FeedGuard<'_> {
+    type Target = RenderFeed;
+
+    fn deref(&self) -> &RenderFeed {
+        &self.guard
+    }
+}
+
+impl DerefMut for FeedGuard<'_> {
+    fn deref_mut(&mut self) -> &mut RenderFeed {
+        &mut self.guard
+    }
+}
+
+impl Drop for FeedGuard<'_> {
+    fn drop(&mut self) {
+        self.stats.note_hold(KernelClock::now_ns() - self.start_ns);
+    }
+}
+
 struct Streams {
     group: Option<Arc<KernelServiceGroup>>,
     render: Option<Arc<RenderMxf>>,
@@ -161,6 +194,8 @@ pub(crate) struct Port {
     prefetch: AtomicI64,
     /// How long the chip's output FIFO takes to empty, ns (the drain's tail).
     drain_tail_ns: i64,
+    /// The feed lock's longest hold and longest queueing (debugfs).
+    feed_stats: FeedStats,
 }
 
 impl Port {
@@ -198,9 +233,25 @@ impl Port {
                 capture_users <- new_mutex!(0, "dmus_capture_users"),
                 prefetch: AtomicI64::new(0),
                 drain_tail_ns: i64::try_from(drain_tail_ns).unwrap_or(i64::MAX),
+                feed_stats: FeedStats::default(),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Locks the render feed, timing the hold.
+    fn feed(&self) -> FeedGuard<'_> {
+        let guard = self.feed.lock();
+        FeedGuard {
+            guard,
+            start_ns: KernelClock::now_ns(),
+            stats: &self.feed_stats,
+        }
+    }
+
+    /// The feed lock's figures (`debugfs.rs`).
+    pub(crate) fn feed_stats(&self) -> &FeedStats {
+        &self.feed_stats
     }
 
     /// The master clock.
@@ -294,7 +345,7 @@ impl Port {
             group.clear();
         }
         let leftover = {
-            let mut feed = self.feed.lock();
+            let mut feed = self.feed();
             feed.parser.reset();
             feed.sequencer.drain_all()
         };
@@ -327,7 +378,7 @@ impl Port {
         let now = self.clock.get_time();
         let mut short_of_room = false;
         let (played, lateness) = {
-            let mut guard = self.feed.lock();
+            let mut guard = self.feed();
             let feed = &mut *guard;
             if let (Some(output), true) = (feed.output, self.output_up.load(Ordering::Acquire)) {
                 let mut buf = [0u8; RENDER_CHUNK];
@@ -518,10 +569,10 @@ unsafe impl RawmidiOps for Port {
             Direction::Output => {
                 // One writer on the cable: not while a DMus file writes.
                 self.dmus.claim_rawmidi()?;
-                self.feed.lock().output = Some(substream);
+                self.feed().output = Some(substream);
                 if let Some(render) = self.render_stream() {
                     if let Err(e) = render.set_state(KsState::Run) {
-                        self.feed.lock().output = None;
+                        self.feed().output = None;
                         self.dmus.release_rawmidi();
                         return Err(kerr(e));
                     }
@@ -543,7 +594,7 @@ unsafe impl RawmidiOps for Port {
             Direction::Output => {
                 self.output_up.store(false, Ordering::Release);
                 let leftover = {
-                    let mut feed = self.feed.lock();
+                    let mut feed = self.feed();
                     feed.output = None;
                     feed.published = 0;
                     feed.parser.reset();
@@ -572,7 +623,7 @@ unsafe impl RawmidiOps for Port {
                 // the buffer, after which nothing counted before is there.
                 // `output_up` too: a trigger(0) (DROP) then returns only after
                 // a running pump pass has acked what it peeked.
-                let mut feed = self.feed.lock();
+                let mut feed = self.feed();
                 feed.published = if up { substream.output_pending() } else { 0 };
                 self.output_up.store(up, Ordering::Release);
                 drop(feed);

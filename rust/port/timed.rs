@@ -89,7 +89,7 @@ impl Port {
     /// wire is followed by full status bytes. Leaves the render stream in
     /// STOP.
     fn discard_timed(&self) {
-        let leftover = self.feed.lock().sequencer.drain_all();
+        let leftover = self.feed().sequencer.drain_all();
         drop(leftover);
         if let Some(render) = self.render_stream() {
             let _ = render.set_state(KsState::Stop);
@@ -104,7 +104,7 @@ impl Port {
         self.set_timed_state(KsState::Run);
         if notes_off {
             let now = self.clock.get_time();
-            let mut feed = self.feed.lock();
+            let mut feed = self.feed();
             for ch in (0..16u8).filter(|ch| channels & (1 << ch) != 0) {
                 let Ok(mut event) = self.render_pool.get_message() else {
                     break;
@@ -318,7 +318,8 @@ impl HwdepOps for Port {
         split_buffers(&buf, |b| {
             let chain = unpack(pool, b.records, b.rt_start)?;
             late += chain.iter().filter(|e| e.pres_time() < now).count() as u64;
-            let _ = self.feed.lock().sequencer.insert_chain(chain);
+            let steps = self.feed().sequencer.insert_chain(chain).unwrap_or(0);
+            self.feed_stats.note_insert(steps);
             Ok(())
         })
         .map_err(kerr)?;

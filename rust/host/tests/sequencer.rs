@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use dmus::event::DONT_HOLD_FOR_SEQUENCING;
 use dmus::host::HostPoolRef;
-use dmus::{AllocatorMxf, DmusKernelEvent, EventChain, Sequencer};
+use dmus::{AllocatorMxf, DmusKernelEvent, EventChain, Sequencer, SortedChain};
 use proptest::prelude::*;
 
 fn event(p: &HostPoolRef, tag: u8, time: i64) -> DmusKernelEvent<HostPoolRef> {
@@ -119,4 +119,95 @@ proptest! {
         prop_assert!(seq.is_empty());
         prop_assert!(p.is_full());
     }
+
+    /// A write queued as `SortedChain` + `insert_sorted` (the kernel's path, bounded work
+    /// under the lock) lands exactly where event-by-event insertion puts it: timed events in
+    /// a stable order by time after those already queued, immediate events in their order.
+    #[test]
+    fn insert_sorted_matches_event_by_event_insertion(
+        queued in prop::collection::vec(-1i64..40, 0..60),
+        write in prop::collection::vec(-1i64..40, 0..120),
+    ) {
+        let p = pool(512, 0, 16);
+        let tagged = |i: usize, t: i64| {
+            let t = if t < 0 { DONT_HOLD_FOR_SEQUENCING as i64 } else { t };
+            let mut e = event(&p, 0, t);
+            e.set_byte_position(i as u64);
+            e
+        };
+        let mut by_event = Sequencer::new(p.clone());
+        let mut by_merge = Sequencer::new(p.clone());
+        for (i, t) in queued.iter().enumerate() {
+            by_event.insert(tagged(i, *t)).unwrap();
+            by_merge.insert(tagged(i, *t)).unwrap();
+        }
+        let mut chain = EventChain::new(p.clone());
+        for (i, t) in write.iter().enumerate() {
+            by_event.insert(tagged(1000 + i, *t)).unwrap();
+            chain.push_back(tagged(1000 + i, *t)).unwrap();
+        }
+        let sorted = SortedChain::new(chain);
+        prop_assert_eq!(sorted.len(), write.len());
+        let steps = by_merge.insert_sorted(sorted).map_err(|_| "pool").unwrap();
+        prop_assert!(steps <= queued.len() + write.len(), "{} steps", steps);
+        let order = |s: &mut Sequencer<_>| -> Vec<(i64, u64)> {
+            s.drain_all().iter().map(|e| (e.pres_time(), e.byte_position())).collect()
+        };
+        prop_assert_eq!(order(&mut by_merge), order(&mut by_event));
+        prop_assert!(p.is_full());
+    }
+}
+
+#[test]
+fn insert_sorted_walks_once_where_event_by_event_walks_quadratically() {
+    // One far-future event queued, then a write of ascending times before it: each
+    // event-by-event insertion walks from the front, the merge walks once.
+    let n = 500;
+    let p = pool(2 * n + 2, 0, 16);
+    let mut seq = Sequencer::new(p.clone());
+    seq.insert(event(&p, 0, i64::MAX / 2)).unwrap();
+    let mut chain = EventChain::new(p.clone());
+    for i in 0..n {
+        chain.push_back(event(&p, 1, i as i64)).unwrap();
+    }
+    let walked = seq.insert_chain(chain).unwrap();
+    // The first goes to the front; event i walks past the i - 1 after it.
+    assert_eq!(walked, (n - 1) * (n - 2) / 2);
+    let mut chain = EventChain::new(p.clone());
+    for i in 0..n {
+        chain.push_back(event(&p, 2, (n + i) as i64)).unwrap();
+    }
+    let compared = seq
+        .insert_sorted(SortedChain::new(chain))
+        .map_err(|_| ())
+        .unwrap();
+    assert!(compared <= 2 * n + 1, "{compared}");
+    let times: Vec<i64> = seq.drain_all().iter().map(|e| e.pres_time()).collect();
+    assert_eq!(times.len(), 2 * n + 1);
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn sort_by_time_is_stable_and_returns_nothing_to_the_pool() {
+    let p = pool(64, 0, 16);
+    let mut chain = EventChain::new(p.clone());
+    for (tag, time) in [
+        (0, 5),
+        (1, 3),
+        (2, 5),
+        (3, 1),
+        (4, 3),
+        (5, 9),
+        (6, 0),
+        (7, 5),
+    ] {
+        chain.push_back(event(&p, tag, time)).unwrap();
+    }
+    chain.sort_by_time();
+    assert_eq!(tags(&chain), [6, 3, 1, 4, 0, 2, 7, 5]);
+    assert_eq!(p.free_events(), 64 - 8);
+    let other = pool(1, 0, 16);
+    let mut foreign = EventChain::new(other.clone());
+    foreign.push_back(event(&other, 9, 0)).unwrap();
+    assert_eq!(chain.merge(foreign).unwrap_err().len(), 1);
 }
