@@ -10,7 +10,9 @@
  * rust/port/tasklet.rs, rust/port/irqlock.rs, rust/mpu401/io.rs and
  * rust/virt/simirq.rs. Nothing here decides anything.
  */
+#include <linux/compat.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -145,20 +147,88 @@ static_assert(_IOR('H', 0xd1, char[96]) == SND_DMUS_IOCTL_INFO);
 /*
  * The hwdep core hands read() and write() no struct file, so each open file
  * gets a slot number from Rust, kept in file->f_pos: the device is not
- * seekable (no llseek op, and nonseekable_open() refuses pread/pwrite), so
- * the position the VFS passes to read() and write() is always that slot.
+ * seekable (no llseek op, and nonseekable_open() refuses pread/pwrite), and
+ * read() and write() leave the position as it is. The position the VFS
+ * passes them is not that slot for every caller (io_uring passes the offset
+ * its request names), so the open file's operations are the module's own:
+ * read and write take the slot from the file itself, and the rest call the
+ * hwdep core's operations, which the first open finds in file->f_op.
  */
+static const struct file_operations *dmus_hwdep_core_fops;
+
+static ssize_t dmus_hwdep_file_read(struct file *file, char __user *buf, size_t count,
+				    loff_t *offset)
+{
+	struct snd_hwdep *hw = file->private_data;
+
+	return snd_dmus_hwdep_read(hw->private_data, file->f_pos, buf, count);
+}
+
+static ssize_t dmus_hwdep_file_write(struct file *file, const char __user *buf, size_t count,
+				     loff_t *offset)
+{
+	struct snd_hwdep *hw = file->private_data;
+
+	return snd_dmus_hwdep_write(hw->private_data, file->f_pos, buf, count);
+}
+
+static int dmus_hwdep_file_release(struct inode *inode, struct file *file)
+{
+	return READ_ONCE(dmus_hwdep_core_fops)->release(inode, file);
+}
+
+static __poll_t dmus_hwdep_file_poll(struct file *file, poll_table *wait)
+{
+	return READ_ONCE(dmus_hwdep_core_fops)->poll(file, wait);
+}
+
+static long dmus_hwdep_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return READ_ONCE(dmus_hwdep_core_fops)->unlocked_ioctl(file, cmd, arg);
+}
+
+static long dmus_hwdep_file_compat_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return READ_ONCE(dmus_hwdep_core_fops)->compat_ioctl(file, cmd, arg);
+}
+
+/*
+ * The owner is this module: it keeps snd-hwdep loaded, and the hwdep core's
+ * release drops the reference its open took on this module (the card's)
+ * before the VFS drops this one.
+ */
+static const struct file_operations dmus_hwdep_fops = {
+	.owner = THIS_MODULE,
+	.read = dmus_hwdep_file_read,
+	.write = dmus_hwdep_file_write,
+	.release = dmus_hwdep_file_release,
+	.poll = dmus_hwdep_file_poll,
+	.unlocked_ioctl = dmus_hwdep_file_ioctl,
+	.compat_ioctl = dmus_hwdep_file_compat_ioctl,
+};
+
+/* Called by the hwdep core's open, with the core's operations in file->f_op. */
 static int dmus_hwdep_open(struct snd_hwdep *hw, struct file *file)
 {
+	const struct file_operations *fops;
 	int slot, err;
 
 	err = nonseekable_open(file_inode(file), file);
 	if (err)
 		return err;
+	/* Every open finds the same operations there. */
+	if (!READ_ONCE(dmus_hwdep_core_fops))
+		WRITE_ONCE(dmus_hwdep_core_fops, file->f_op);
+	fops = fops_get(&dmus_hwdep_fops);
+	if (!fops)
+		return -ENODEV;
 	slot = snd_dmus_hwdep_open(hw->private_data, (file->f_mode & FMODE_WRITE) != 0,
 				   (file->f_flags & O_NONBLOCK) != 0);
-	if (slot < 0)
+	if (slot < 0) {
+		fops_put(fops);
 		return slot;
+	}
+	replace_fops(file, fops);
 	file->f_pos = slot;
 	return 0;
 }
@@ -167,17 +237,6 @@ static int dmus_hwdep_release(struct snd_hwdep *hw, struct file *file)
 {
 	snd_dmus_hwdep_release(hw->private_data, file->f_pos);
 	return 0;
-}
-
-static long dmus_hwdep_read(struct snd_hwdep *hw, char __user *buf, long count, loff_t *offset)
-{
-	return snd_dmus_hwdep_read(hw->private_data, *offset, buf, count);
-}
-
-static long dmus_hwdep_write(struct snd_hwdep *hw, const char __user *buf, long count,
-			     loff_t *offset)
-{
-	return snd_dmus_hwdep_write(hw->private_data, *offset, buf, count);
 }
 
 static __poll_t dmus_hwdep_poll(struct snd_hwdep *hw, struct file *file, poll_table *wait)
@@ -189,6 +248,13 @@ static int dmus_hwdep_ioctl(struct snd_hwdep *hw, struct file *file, unsigned in
 			    unsigned long arg)
 {
 	return snd_dmus_hwdep_ioctl(hw->private_data, file->f_pos, cmd, arg);
+}
+
+/* A 32-bit caller's argument: its pointers made 64-bit (the structures have one layout). */
+static int dmus_hwdep_ioctl_compat(struct snd_hwdep *hw, struct file *file, unsigned int cmd,
+				   unsigned long arg)
+{
+	return dmus_hwdep_ioctl(hw, file, cmd, (unsigned long)compat_ptr(arg));
 }
 
 /* The card's DMus device: hwdep 0, id "DMus", iface SND_DMUS_HWDEP_IFACE. */
@@ -206,11 +272,9 @@ int dmus_glue_hwdep_new(struct snd_card *card, const char *name, void *data,
 	hw->private_data = data;
 	hw->ops.open = dmus_hwdep_open;
 	hw->ops.release = dmus_hwdep_release;
-	hw->ops.read = dmus_hwdep_read;
-	hw->ops.write = dmus_hwdep_write;
 	hw->ops.poll = dmus_hwdep_poll;
 	hw->ops.ioctl = dmus_hwdep_ioctl;
-	hw->ops.ioctl_compat = dmus_hwdep_ioctl;
+	hw->ops.ioctl_compat = dmus_hwdep_ioctl_compat;
 	*out = hw;
 	return 0;
 }

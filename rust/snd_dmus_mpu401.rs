@@ -315,7 +315,9 @@ impl Devices {
             None
         };
         let mut list = KVec::new();
+        // MPU-401s (ISA, virtual, PnP) and synthesizers asked for or found.
         let mut requested = 0;
+        let mut synths = 0;
         for n in 0..SLOTS {
             let slot = Slot::read(n);
             if !slot.isa() {
@@ -342,7 +344,7 @@ impl Devices {
             }
         }
         for n in 0..*module_parameters::synth.value() {
-            requested += 1;
+            synths += 1;
             if let Some(dev) = PlatformDevice::register(SYNTH_DRIVER_NAME, None, n as i32, 0, 0)? {
                 list.push(dev, GFP_KERNEL)?;
             }
@@ -359,15 +361,22 @@ impl Devices {
         } else {
             None
         };
-        if requested > 0 && bound == 0 {
-            pr_err!("MPU-401 device not found or device busy\n");
+        if requested + synths > 0 && bound == 0 {
+            // Each device that failed said why; this names what was missing.
+            if requested > 0 {
+                pr_err!("MPU-401 device not found or device busy\n");
+            }
+            if synths > 0 {
+                pr_err!("synthesizer not created (see the messages above)\n");
+            }
             return Err(ENODEV);
         }
-        if requested == 0 && peers.is_none() {
+        if requested + synths == 0 && peers.is_none() {
             pr_info!(
                 "no device found: set port= and irq=, or virt=; PCI cards bind through new_id\n"
             );
         }
+        pr_info!("DMus port driver loaded, devices bound: {bound}\n");
         Ok(Self {
             pnp,
             list,
@@ -412,7 +421,6 @@ impl kernel::InPlaceModule for SndDmusMpu401 {
                 pci_offset,
             }
             .set();
-            pr_info!("DMus port driver loaded\n");
             // The platform driver first: the PCI and PnP probes register
             // platform devices for it.
             Ok(try_pin_init!(Self {

@@ -18,7 +18,10 @@
 #   - scaling: 4 and 8 devices streaming 64 KiB each at once;
 #   - bursts: 4 devices write 300 bursts of 48 bytes each, 20 ms apart
 #     (dmus_bench bursts): bursts that crossed the wire with bytes that were
-#     not written (all bytes must arrive).
+#     not written (all bytes must arrive);
+#   - ours only: the DMus device's render feed lock (interrupts off) held at
+#     most, for full writes queued in time order and before a far-future
+#     event (dmus_feedlock).
 # The modules must not be loaded yet.
 #
 # Usage: guest-bench.sh FILE...
@@ -91,6 +94,9 @@ measure() {
 # Ours, then the peer: eight cards each (ALSA's card limit is 8 here).
 modprobe snd-dmus-mpu401 virt=8 pnp=0,0,0,0,0,0,0,0 || exit 1
 measure virt "$@"
+echo "== virt: the DMus device's feed lock, full writes in order and before a far event"
+fl=$(dmus_feedlock) || exit 1
+echo "$fl"
 rmmod snd_dmus_mpu401 || exit 1
 modprobe snd-dmus-mpu401 peer=8 pnp=0,0,0,0,0,0,0,0 || exit 1
 modprobe snd-dmus-peer || exit 1
@@ -147,6 +153,11 @@ for n in 4 8; do
 	row "$n devices: input bytes lost" "$(kv "$o" lost)" "$(kv "$p" lost)" lower
 done
 row "bursts with bytes not written, of 1200" "$(kv "$bo" bad_bursts)" "$(kv "$bp" bad_bursts)" lower
+# The DMus device's queueing (the peer has none): interrupts off, at most.
+row "DMus feed lock held max, in order, us" "$(div "$(kv "$fl" forward_ns)" 1000)" - lower
+row "  before a far-future event, us" "$(div "$(kv "$fl" before_far_ns)" 1000)" - lower
+row "  events compared, in order" "$(kv "$fl" forward_steps)" - lower
+row "  events compared, before a far event" "$(kv "$fl" before_far_steps)" - lower
 
 echo "== ours (snd-dmus-mpu401) / peer (in-tree snd-mpu401-uart), identical virtual MPU-401s"
 echo "   at $(div "$wire" 1000) bytes/s on the wire; ratio = ours / peer"

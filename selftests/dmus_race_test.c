@@ -6,6 +6,8 @@
  *   its events or none (the STATUS queue count says which);
  * - STOP racing writes and the render pump: after STOP returns, nothing
  *   written before it is queued, and nothing plays at the next RUN;
+ * - poll on a writer of long SysEx: no POLLOUT while the allocator has no
+ *   buffer for the next one, though the queue has events to spare;
  * - io_uring reads and writes that name an offset: a file reads its own
  *   records and writes as itself, whatever offset the request names;
  * - a write's events queued with bounded work under the feed lock (the
@@ -270,6 +272,45 @@ TEST_F(race, stop_leaves_nothing_to_play_at_the_next_run)
 	EXPECT_LT(0, h[0].writes + h[1].writes);
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_STOP));
 	EXPECT_EQ(0ULL, dstatus(w).queued);
+	close(w);
+}
+
+/* --- poll ------------------------------------------------------------------- */
+
+/*
+ * A non-blocking writer of long SysEx runs the allocator out of buffers
+ * (a record of more than 8 MIDI bytes takes one per 256) long before the
+ * queue is out of events: poll must not say POLLOUT then, or the writer
+ * spins between poll and EAGAIN. STOP frees the buffers: POLLOUT again.
+ */
+TEST_F(race, pollout_waits_for_sysex_buffers_too)
+{
+	unsigned char sx[1024];
+	struct pollfd pfd;
+	int w, n, err = 0;
+	__s64 far;
+
+	sx[0] = 0xf0;
+	memset(sx + 1, 0x11, sizeof(sx) - 2);
+	sx[sizeof(sx) - 1] = 0xf7;
+	w = open(self->dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, w);
+	far = ahead(w, 600000000LL);
+	for (n = 0; n < 200 && !err; n++) {
+		wb_reset(&wb, far);
+		wb_event(&wb, n, RAW, sx, sizeof(sx));
+		err = wb_write(w, &wb);
+	}
+	ASSERT_EQ(EAGAIN, err) TH_LOG("write %d of a 1 KiB SysEx", n);
+	/* Events to spare, buffers none. */
+	EXPECT_LT(self->info.queue_size / 2, dstatus(w).free_events);
+	pfd = (struct pollfd){ .fd = w, .events = POLLOUT };
+	EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("POLLOUT with no buffer for the next SysEx");
+	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_STOP));
+	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_RUN));
+	pfd = (struct pollfd){ .fd = w, .events = POLLOUT };
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLOUT);
 	close(w);
 }
 

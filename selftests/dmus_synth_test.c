@@ -634,6 +634,10 @@ TEST(firmware_banks_load_or_fail_with_a_message)
 	EXPECT_TRUE(dmus_klog_contains("synth_bank=dmus/bad.dmbk: not a valid DMus bank"));
 	unlink(FW "dmus/bad.dmbk");
 	EXPECT_FALSE(dmus_loaded());
+	/* The load's own message names what failed, and it never said "loaded". */
+	EXPECT_TRUE(dmus_klog_contains("synthesizer not created"));
+	EXPECT_FALSE(dmus_klog_contains("MPU-401 device not found"));
+	EXPECT_FALSE(dmus_klog_contains("DMus port driver loaded"));
 	snprintf(params, sizeof(params), "synth=1 synth_bank=" GM_BANK "%s", off);
 	ASSERT_EQ(0, dmus_load(params));
 	EXPECT_LE(0, synth_card());

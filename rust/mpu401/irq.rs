@@ -60,6 +60,15 @@ impl IrqHandler {
 }
 
 impl IrqHandler {
+    /// The input bytes lost since the last report and since load, when
+    /// some were lost since the last report (which this call is). Any
+    /// context.
+    pub(super) fn unreported_overruns(&self) -> Option<(u64, u64)> {
+        let total = self.ring.overruns();
+        let reported = self.reported_overruns.swap(total, Ordering::Relaxed);
+        (total > reported).then_some((total - reported, total))
+    }
+
     /// Asks the port for service (output waiting for room in the chip's
     /// FIFO moves on). Any context.
     pub(super) fn notify_port(&self) {
@@ -79,13 +88,10 @@ impl ThreadedHandler for IrqHandler {
 
     /// Thread: report overruns.
     fn handle_threaded(&self, dev: &Device<Bound>) -> IrqReturn {
-        let total = self.ring.overruns();
-        let reported = self.reported_overruns.swap(total, Ordering::Relaxed);
-        if total > reported {
+        if let Some((lost, total)) = self.unreported_overruns() {
             dev_warn!(
                 dev,
-                "capture ring overrun: {} input bytes lost ({total} since load)\n",
-                total - reported
+                "capture ring overrun: {lost} input bytes lost ({total} since load)\n"
             );
         }
         IrqReturn::Handled

@@ -7,6 +7,7 @@
 //! is open.
 
 use super::irq::IrqHandler;
+use core::sync::atomic::{AtomicI64, Ordering};
 use kernel::{
     impl_has_hr_timer, new_mutex,
     prelude::*,
@@ -16,7 +17,7 @@ use kernel::{
             ArcHrTimerHandle, HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer,
             HrTimerRestart, RelativeMode,
         },
-        Delta, Monotonic,
+        ClockSource, Delta, Monotonic,
     },
 };
 
@@ -30,7 +31,12 @@ pub(crate) struct PollTimer {
     #[pin]
     timer: HrTimer<Self>,
     handler: IrqHandler,
+    /// When the last overrun message was printed (`CLOCK_MONOTONIC`, ns).
+    last_report_ns: AtomicI64,
 }
+
+/// The shortest time between two overrun messages of the poll timer, ns.
+const REPORT_NS: i64 = 1_000_000_000;
 
 impl_has_hr_timer! {
     impl HasHrTimer<Self> for PollTimer {
@@ -47,8 +53,20 @@ impl HrTimerCallback for PollTimer {
             // Output may be waiting for room in the chip's FIFO.
             this.handler.notify_port();
         }
+        // In hard-IRQ context: at most one message a second, with the
+        // bytes lost since the last one (the IRQ path reports from its
+        // thread instead).
         if overrun {
-            pr_warn!("capture ring overrun: input bytes lost\n");
+            let now = Monotonic::ktime_get();
+            let last = this.last_report_ns.load(Ordering::Relaxed);
+            if now - last >= REPORT_NS || last == 0 {
+                this.last_report_ns.store(now, Ordering::Relaxed);
+                if let Some((lost, total)) = this.handler.unreported_overruns() {
+                    pr_warn!(
+                        "capture ring overrun: {lost} input bytes lost ({total} since load)\n"
+                    );
+                }
+            }
         }
         ctx.forward_now(Delta::from_nanos(POLL_NS));
         HrTimerRestart::Restart
@@ -104,6 +122,7 @@ impl Poller {
             pin_init!(PollTimer {
                 timer <- HrTimer::new(),
                 handler,
+                last_report_ns: AtomicI64::new(0),
             }),
             GFP_KERNEL,
         )?;

@@ -109,6 +109,9 @@ pub(crate) struct DevState {
     pub(crate) ks: KsState,
     /// Bit `n`: the writer used MIDI channel `n` (for the drop's notes-off).
     channels: u16,
+    /// Render events and pool buffers set aside for writes in progress.
+    reserved_events: usize,
+    reserved_buffers: usize,
     counters: Counters,
     log: KVVec<Record>,
     /// Records logged since load; the newest is `head - 1`.
@@ -116,6 +119,29 @@ pub(crate) struct DevState {
     /// The log is inside a SysEx (its pieces are not structured).
     in_sysex: bool,
     name: [u8; 64],
+}
+
+impl DevState {
+    /// Sets aside `events` render events and `buffers` pool buffers for a
+    /// write when the free ones (`room`, `free_buffers`) cover them beyond
+    /// what other writes in progress set aside; returns whether it did.
+    /// Undone by [`DmusDev::unreserve`].
+    pub(crate) fn reserve(
+        &mut self,
+        events: usize,
+        buffers: usize,
+        room: usize,
+        free_buffers: usize,
+    ) -> bool {
+        let want_events = self.reserved_events.saturating_add(events);
+        let want_buffers = self.reserved_buffers.saturating_add(buffers);
+        if room < want_events || free_buffers < want_buffers {
+            return false;
+        }
+        self.reserved_events = want_events;
+        self.reserved_buffers = want_buffers;
+        true
+    }
 }
 
 /// The DMus device of one port.
@@ -127,6 +153,9 @@ pub(crate) struct DmusDev {
     wait: PollCondVar,
     /// `state.ks == Run`, for the render pump without the lock.
     running: AtomicBool,
+    /// `state.ks == Stop`, read under the port's feed lock by a write about
+    /// to queue.
+    stopped: AtomicBool,
     /// A DMus writer is open (the pump keeps its counters).
     writer: AtomicBool,
 }
@@ -144,6 +173,8 @@ impl DmusDev {
                         gone: false,
                         ks: KsState::Run,
                         channels: 0,
+                        reserved_events: 0,
+                        reserved_buffers: 0,
                         counters: Counters::default(),
                         log,
                         head: 0,
@@ -154,6 +185,7 @@ impl DmusDev {
                 ),
                 wait <- new_poll_condvar!("dmus_device_wait"),
                 running: AtomicBool::new(true),
+                stopped: AtomicBool::new(false),
                 writer: AtomicBool::new(false),
             }),
             GFP_KERNEL,
@@ -179,6 +211,24 @@ impl DmusDev {
     /// Whether the timed stream is in RUN. Any context.
     pub(crate) fn running(&self) -> bool {
         self.running.load(Ordering::Acquire)
+    }
+
+    /// Whether the timed stream is in STOP. Any context. A STOP sets it
+    /// before it takes the port's feed lock to discard the queue, so a
+    /// write that reads it under that lock either queued before the discard
+    /// or sees the STOP.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Gives back what [`DevState::reserve`] set aside, and wakes the
+    /// writers waiting for room.
+    pub(crate) fn unreserve(&self, events: usize, buffers: usize) {
+        let mut st = self.state.lock();
+        st.reserved_events = st.reserved_events.saturating_sub(events);
+        st.reserved_buffers = st.reserved_buffers.saturating_sub(buffers);
+        drop(st);
+        self.wait.notify_all();
     }
 
     /// Whether a DMus writer is open. Any context.
@@ -222,6 +272,7 @@ impl DmusDev {
             }
             st.owner = Owner::Dmus(slot);
             st.ks = KsState::Run;
+            self.stopped.store(false, Ordering::Release);
             st.channels = 0;
             st.counters.played = 0;
             st.counters.late = 0;
@@ -309,6 +360,7 @@ impl DmusDev {
         let mut st = self.state.lock();
         st.ks = ks;
         self.running.store(ks == KsState::Run, Ordering::Release);
+        self.stopped.store(ks == KsState::Stop, Ordering::Release);
         drop(st);
         self.wait.notify_all();
     }

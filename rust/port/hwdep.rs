@@ -6,7 +6,9 @@
 //! The hwdep core gives `read` and `write` no `struct file`; the C side
 //! (`rust/glue.c`) gives every open file a slot number from
 //! [`HwdepOps::open`] and keeps it in the file position, which the device
-//! makes unchangeable (not seekable, no `pread`/`pwrite`). Every callback
+//! makes unchangeable (not seekable, no `pread`/`pwrite`), and gives the
+//! open file its own `read` and `write`, which take the slot from the file
+//! (not from the offset a caller such as io_uring names). Every callback
 //! gets that slot.
 
 use crate::glue;

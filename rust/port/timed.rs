@@ -11,13 +11,13 @@
 //! service tasklet) hands due events to the miniport's render stream and
 //! arms the sequencer's hrtimer for the next one (an absolute time).
 
-use super::dmusdev::{CAPTURE_PIECE, CAPTURE_RECORDS, WRITE_MAX};
+use super::dmusdev::{DmusDev, CAPTURE_PIECE, CAPTURE_RECORDS, WRITE_MAX};
 use super::hwdep::{HwdepOps, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
 use super::{kerr, Port};
 use crate::dmus::{
     stream_buffer::{check_write, split_buffers},
     unpacker::unpack,
-    AllocatorMxf, KsState, MasterClock, PortDMus,
+    AllocatorMxf, EventChain, KsState, MasterClock, PortDMus, SortedChain,
 };
 use kernel::{
     fs::File,
@@ -48,7 +48,8 @@ const NOTES_OFF_RESERVE: usize = 16;
 /// Render events writes may not take (the notes-off and the rawmidi
 /// parser's two): the queue a writer sees is the allocator less these.
 const WRITE_RESERVE: usize = NOTES_OFF_RESERVE + 2;
-/// Free events that make a writer's `poll` say `POLLOUT`: a quarter queue.
+/// Free events (and free pool buffers) that make a writer's `poll` say
+/// `POLLOUT`: a quarter of each.
 const POLL_ROOM_DIVISOR: usize = 4;
 /// The latency clock's margin over the master clock: a write's way through
 /// the syscall, the sequencer and the tasklet, 100 ns units (1 ms).
@@ -58,6 +59,20 @@ const LATENCY_MARGIN: i64 = 10_000;
 /// The `kernel` crate names no constant for it.
 fn ebadfd() -> Error {
     Error::from_errno(-(kernel::bindings::EBADFD as i32))
+}
+
+/// Render events and pool buffers set aside for one write
+/// ([`super::dmusdev::DevState::reserve`]); given back when dropped.
+struct Reserved<'a> {
+    dmus: &'a DmusDev,
+    events: usize,
+    buffers: usize,
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        self.dmus.unreserve(self.events, self.buffers);
+    }
 }
 
 /// Writes `bytes` to the user address `arg`.
@@ -282,11 +297,13 @@ impl HwdepOps for Port {
         self.dmus.read(slot, out)
     }
 
-    /// Checks the whole write, waits for room, queues every event; see the
-    /// module documentation. Errors: `-EBADF` (not the writer), `-EINVAL`
-    /// (malformed, larger than [`WRITE_MAX`] or than the queue), `-EBADFD`
-    /// (in STOP), `-EAGAIN`, `-ERESTARTSYS`, `-ENODEV`, `-EFAULT`, `-EIO`
-    /// (the chip is stuck: nothing is queued).
+    /// Checks the whole write, waits for room, queues every event or none
+    /// (also with several threads writing on the file); see the module
+    /// documentation. Errors, each with nothing queued: `-EBADF` (not the
+    /// writer), `-EINVAL` (malformed, larger than [`WRITE_MAX`] or than the
+    /// queue), `-EBADFD` (in STOP, or a STOP came before the events were
+    /// queued), `-EAGAIN`, `-ERESTARTSYS`, `-ENODEV`, `-EFAULT`, `-ENOMEM`
+    /// (the copy of the write), `-EIO` (the chip is stuck).
     fn write(&self, slot: usize, input: UserSliceReader) -> Result<usize> {
         if !self.dmus.file(slot)?.writer {
             return Err(EBADF);
@@ -302,27 +319,55 @@ impl HwdepOps for Port {
         if plan.events > self.queue_size() || plan.pool_buffers > pool.buffer_count() {
             return Err(EINVAL);
         }
+        // The room a write needs is set aside under the device lock until it
+        // has queued (or failed): a second write on this file, from another
+        // thread, waits for room of its own and never runs the pool dry
+        // under this one.
         let room = self.dmus.wait_until(slot, false, |st, _| {
             if st.ks == KsState::Stop {
                 return Err(ebadfd());
             }
-            Ok(self.queue_room() >= plan.events && pool.free_buffers() >= plan.pool_buffers)
+            Ok(st.reserve(
+                plan.events,
+                plan.pool_buffers,
+                self.queue_room(),
+                pool.free_buffers(),
+            ))
         })?;
         drop(room);
+        let _reserved = Reserved {
+            dmus: &self.dmus,
+            events: plan.events,
+            buffers: plan.pool_buffers,
+        };
         if self.render_stream().is_some_and(|r| r.output_stuck()) {
             return Err(EIO);
         }
-        // This file is the one writer: the room found stays free.
+        // Every buffer unpacked, then sorted by time with interrupts on:
+        // under the feed lock the queueing is one merge, and the write is
+        // queued whole or not at all.
         let now = self.clock.get_time();
-        let mut late = 0u64;
+        let mut chain = EventChain::new(pool.clone());
         split_buffers(&buf, |b| {
-            let chain = unpack(pool, b.records, b.rt_start)?;
-            late += chain.iter().filter(|e| e.pres_time() < now).count() as u64;
-            let steps = self.feed().sequencer.insert_chain(chain).unwrap_or(0);
-            self.feed_stats.note_insert(steps);
+            // Same pool: cannot fail.
+            let _ = chain.append(unpack(pool, b.records, b.rt_start)?);
             Ok(())
         })
         .map_err(kerr)?;
+        let late = chain.iter().filter(|e| e.pres_time() < now).count() as u64;
+        let sorted = SortedChain::new(chain);
+        {
+            let mut feed = self.feed();
+            // A STOP since the check above has discarded the queue: this
+            // write goes with it, as if it came after the STOP.
+            if self.dmus.stopped() {
+                drop(feed);
+                drop(sorted);
+                return Err(ebadfd());
+            }
+            let steps = feed.sequencer.insert_sorted(sorted).unwrap_or(0);
+            self.feed_stats.note_insert(steps);
+        }
         self.dmus.note_written(plan.channels, late);
         self.notify(None);
         Ok(len)
@@ -339,7 +384,13 @@ impl HwdepOps for Port {
         if readable {
             mask |= POLLIN | POLLRDNORM;
         }
-        if writer && self.queue_room() >= self.queue_size() / POLL_ROOM_DIVISOR {
+        // Room for events and for SysEx bytes: a SysEx writer waits in
+        // poll for buffers as another waits for events.
+        let pool = &self.render_pool;
+        if writer
+            && self.queue_room() >= self.queue_size() / POLL_ROOM_DIVISOR
+            && pool.free_buffers() >= pool.buffer_count() / POLL_ROOM_DIVISOR
+        {
             mask |= POLLOUT | POLLWRNORM;
         }
         mask
