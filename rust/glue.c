@@ -150,11 +150,14 @@ static_assert(_IOR('H', 0xd1, char[96]) == SND_DMUS_IOCTL_INFO);
  * seekable (no llseek op, and nonseekable_open() refuses pread/pwrite), and
  * read() and write() leave the position as it is. The position the VFS
  * passes them is not that slot for every caller (io_uring passes the offset
- * its request names), so the open file's operations are the module's own:
- * read and write take the slot from the file itself, and the rest call the
- * hwdep core's operations, which the first open finds in file->f_op.
+ * its request names), so an open file's operations are a copy of the hwdep
+ * core's with read and write replaced by the module's, which take the slot
+ * from the file itself. Everything else (release first) stays the core's
+ * own code: after release drops the last reference to this module, no code
+ * of the module runs for the file.
  */
-static const struct file_operations *dmus_hwdep_core_fops;
+static const struct file_operations *dmus_hwdep_fops;
+static DEFINE_MUTEX(dmus_hwdep_fops_lock);
 
 static ssize_t dmus_hwdep_file_read(struct file *file, char __user *buf, size_t count,
 				    loff_t *offset)
@@ -172,40 +175,33 @@ static ssize_t dmus_hwdep_file_write(struct file *file, const char __user *buf, 
 	return snd_dmus_hwdep_write(hw->private_data, file->f_pos, buf, count);
 }
 
-static int dmus_hwdep_file_release(struct inode *inode, struct file *file)
-{
-	return READ_ONCE(dmus_hwdep_core_fops)->release(inode, file);
-}
-
-static __poll_t dmus_hwdep_file_poll(struct file *file, poll_table *wait)
-{
-	return READ_ONCE(dmus_hwdep_core_fops)->poll(file, wait);
-}
-
-static long dmus_hwdep_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	return READ_ONCE(dmus_hwdep_core_fops)->unlocked_ioctl(file, cmd, arg);
-}
-
-static long dmus_hwdep_file_compat_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	return READ_ONCE(dmus_hwdep_core_fops)->compat_ioctl(file, cmd, arg);
-}
-
 /*
- * The owner is this module: it keeps snd-hwdep loaded, and the hwdep core's
- * release drops the reference its open took on this module (the card's)
- * before the VFS drops this one.
+ * The module's operations, made from the core's (@core) at the first open,
+ * with a reference on their owner, this module (which keeps snd-hwdep
+ * loaded); NULL when out of memory.
  */
-static const struct file_operations dmus_hwdep_fops = {
-	.owner = THIS_MODULE,
-	.read = dmus_hwdep_file_read,
-	.write = dmus_hwdep_file_write,
-	.release = dmus_hwdep_file_release,
-	.poll = dmus_hwdep_file_poll,
-	.unlocked_ioctl = dmus_hwdep_file_ioctl,
-	.compat_ioctl = dmus_hwdep_file_compat_ioctl,
-};
+static const struct file_operations *dmus_hwdep_fops_get(const struct file_operations *core)
+{
+	guard(mutex)(&dmus_hwdep_fops_lock);
+	if (!dmus_hwdep_fops) {
+		struct file_operations *const fops = kmemdup(core, sizeof(*core), GFP_KERNEL);
+
+		if (!fops)
+			return NULL;
+		fops->owner = THIS_MODULE;
+		fops->read = dmus_hwdep_file_read;
+		fops->write = dmus_hwdep_file_write;
+		dmus_hwdep_fops = fops;
+	}
+	return fops_get(dmus_hwdep_fops);
+}
+
+/* At unload, when no file has them any more. */
+void dmus_glue_hwdep_exit(void)
+{
+	kfree(dmus_hwdep_fops);
+	dmus_hwdep_fops = NULL;
+}
 
 /* Called by the hwdep core's open, with the core's operations in file->f_op. */
 static int dmus_hwdep_open(struct snd_hwdep *hw, struct file *file)
@@ -216,12 +212,9 @@ static int dmus_hwdep_open(struct snd_hwdep *hw, struct file *file)
 	err = nonseekable_open(file_inode(file), file);
 	if (err)
 		return err;
-	/* Every open finds the same operations there. */
-	if (!READ_ONCE(dmus_hwdep_core_fops))
-		WRITE_ONCE(dmus_hwdep_core_fops, file->f_op);
-	fops = fops_get(&dmus_hwdep_fops);
+	fops = dmus_hwdep_fops_get(file->f_op);
 	if (!fops)
-		return -ENODEV;
+		return -ENOMEM;
 	slot = snd_dmus_hwdep_open(hw->private_data, (file->f_mode & FMODE_WRITE) != 0,
 				   (file->f_flags & O_NONBLOCK) != 0);
 	if (slot < 0) {

@@ -62,6 +62,7 @@ void snd_dmus_peer_write(void *io, u8 data, unsigned long addr);
 /* glue.c */
 int dmus_glue_hwdep_new(struct snd_card *card, const char *name, void *data,
 			struct snd_hwdep **out);
+void dmus_glue_hwdep_exit(void);
 struct platform_device *dmus_glue_platform_register(const char *name, struct device *parent,
 						    int id, unsigned long port, int irq);
 bool dmus_glue_platform_bound(struct platform_device *pdev);

@@ -41,6 +41,7 @@ pub mod synth;
 mod virt;
 
 use mpu401::pci::Mpu401PciDriver;
+use port::hwdep::HwdepFops;
 use mpu401::probe::{
     bind, Chip, Mpu401Device, Mpu401Driver, Options, PlatformDevice, DRIVER_NAME, SLOTS,
 };
@@ -408,6 +409,8 @@ struct SndDmusMpu401 {
     virt_driver: driver::Registration<platform::Adapter<VirtDriver>>,
     #[pin]
     synth_driver: driver::Registration<platform::Adapter<SynthDriver>>,
+    /// The DMus files' operations, freed last.
+    _hwdep_fops: HwdepFops,
 }
 
 impl kernel::InPlaceModule for SndDmusMpu401 {
@@ -424,6 +427,8 @@ impl kernel::InPlaceModule for SndDmusMpu401 {
             // The platform driver first: the PCI and PnP probes register
             // platform devices for it.
             Ok(try_pin_init!(Self {
+                // First made, last dropped (declared last).
+                _hwdep_fops: HwdepFops,
                 synth_driver <- driver::Registration::new(SYNTH_DRIVER_NAME, module),
                 virt_driver <- driver::Registration::new(VIRT_DRIVER_NAME, module),
                 driver <- driver::Registration::new(DRIVER_NAME, module),

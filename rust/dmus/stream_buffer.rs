@@ -74,7 +74,8 @@ pub struct WritePlan {
     pub events: usize,
     /// Pool buffers those events take (pieces longer than the inline bytes).
     pub pool_buffers: usize,
-    /// Bit `n` set: a structured channel message on MIDI channel `n` (0-15).
+    /// Bit `n` set: a channel message on MIDI channel `n` (0-15), structured or among raw
+    /// bytes.
     pub channels: u16,
 }
 
@@ -137,13 +138,13 @@ pub fn check_write(buf: &[u8], buffer_size: usize) -> Result<WritePlan, Error> {
                 .records
                 .get(start..start + cb)
                 .ok_or(Error::InvalidArgument)?;
-            if h.flags & DMUS_EVENT_STRUCTURED != 0 {
-                if !is_one_message(data) {
-                    return Err(Error::InvalidArgument);
-                }
-                if let Some(&s @ 0x80..=0xEF) = data.first() {
-                    plan.channels |= 1 << (s & 0x0f);
-                }
+            if h.flags & DMUS_EVENT_STRUCTURED != 0 && !is_one_message(data) {
+                return Err(Error::InvalidArgument);
+            }
+            // Every channel status byte, of a structured message or among
+            // raw bytes (in a SysEx every data byte is below 0x80).
+            for &s in data.iter().filter(|b| (0x80..=0xEF).contains(*b)) {
+                plan.channels |= 1 << (s & 0x0f);
             }
             let pieces = cb.div_ceil(piece);
             plan.records += 1;

@@ -53,6 +53,19 @@ pub(crate) trait HwdepOps: Send + Sync {
     fn ioctl(&self, slot: usize, cmd: u32, arg: usize) -> Result<i32>;
 }
 
+/// Frees the DMus files' operations (made by the first open, in glue.c)
+/// when dropped: the module's last field, dropped once no device (and so no
+/// file) is left.
+pub(crate) struct HwdepFops;
+
+impl Drop for HwdepFops {
+    fn drop(&mut self) {
+        // SAFETY: Dropped at unload, after every device is gone: every file
+        // of the module's hwdep devices is closed (each held the module).
+        unsafe { glue::dmus_glue_hwdep_exit() };
+    }
+}
+
 /// Where the C callbacks find the trait object.
 pub(crate) struct HwdepHolder {
     ops: Arc<dyn HwdepOps>,

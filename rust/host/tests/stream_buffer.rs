@@ -43,6 +43,8 @@ fn plans_events_buffers_and_channels() {
             (0, 10, S, &[0xc3, 5]),
             (1, 20, 0, &sysex),
             (1, 30, 0, &[0xf0, 1, 2, 3, 4, 5, 6, 7, 8, 0xf7]),
+            // Raw bytes: a note on channel 10 and, in running status, its off.
+            (1, 40, 0, &[0x99, 36, 100, 36, 0]),
         ],
     );
     w.extend(buffer(5000, &[(1, 0, S, &[0xf8])]));
@@ -51,12 +53,12 @@ fn plans_events_buffers_and_channels() {
         plan,
         WritePlan {
             buffers: 2,
-            records: 5,
+            records: 6,
             // 600 bytes in pieces of 256: 3 events.
-            events: 2 + 3 + 1 + 1,
+            events: 2 + 3 + 1 + 1 + 1,
             // The 3 SysEx pieces and the 10-byte SysEx need buffers; short messages are inline.
             pool_buffers: 4,
-            channels: (1 << 0) | (1 << 3),
+            channels: (1 << 0) | (1 << 3) | (1 << 9),
         }
     );
     // The unpacker takes exactly what the plan said, from the right buffers.
@@ -68,7 +70,7 @@ fn plans_events_buffers_and_channels() {
         Ok(())
     })
     .unwrap();
-    assert_eq!(got, vec![1000, 1010, 1020, 1020, 1020, 1030, 5000]);
+    assert_eq!(got, vec![1000, 1010, 1020, 1020, 1020, 1030, 1040, 5000]);
 }
 
 #[test]
