@@ -41,10 +41,10 @@ pub mod synth;
 mod virt;
 
 use mpu401::pci::Mpu401PciDriver;
-use port::hwdep::HwdepFops;
 use mpu401::probe::{
     bind, Chip, Mpu401Device, Mpu401Driver, Options, PlatformDevice, DRIVER_NAME, SLOTS,
 };
+use port::hwdep::HwdepFops;
 use virt::{debugfs::VirtDebugfs, VirtIo, VirtMpu401, VirtParams};
 
 /// The most virtual MPU-401s one module creates.

@@ -29,22 +29,30 @@ build_all() {
 	phase acpi-table acpi_table
 }
 
+# Copies the module's sources to a directory of the cache named NAME, one
+# per checkout (worktrees build side by side), and prints its path: Kbuild
+# builds an external module in one place per source tree.
+module_copy() {
+	local src
+	src=$DMUS_CACHE/$1/$(printf %s "$TOP" | sha256sum | cut -c1-8)
+	mkdir -p "$src/scripts"
+	rsync -a --delete --exclude target --exclude tools --exclude host --exclude fuzz \
+		--exclude '*.o' --exclude '*.cmd' --exclude '*.ko' --exclude '*.mod*' \
+		--exclude glue_generated.rs "$TOP/Kbuild" "$TOP/rust" "$src/"
+	rsync -a "$TOP/scripts/glue-bindgen.sh" "$src/scripts/"
+	printf '%s\n' "$src"
+}
+
 # Builds the debug flavour of the kernel (scripts/kernel.sh) and the module
-# against it, in a copy of the module's sources under the cache (Kbuild builds
-# an external module in one place per source tree). Sets KBUILD_DEBUG and
+# against it, in a copy of the module's sources under the cache
+# (module_copy). Sets KBUILD_DEBUG and
 # MODULE_DEBUG (the directory of the two .ko files).
 build_debug() {
 	KBUILD_DEBUG=$(DMUS_FLAVOUR=debug bash "$TOP/scripts/kernel.sh")
 	log "debug kernel: $(cat "$KBUILD_DEBUG/kernelrelease") ($KBUILD_DEBUG)"
 	# One copy per checkout (worktrees build side by side).
 	local src
-	src=$DMUS_CACHE/module-debug/$(printf %s "$TOP" | sha256sum | cut -c1-8)
-	mkdir -p "$src"
-	mkdir -p "$src/scripts"
-	rsync -a --delete --exclude target --exclude tools --exclude host --exclude fuzz \
-		--exclude '*.o' --exclude '*.cmd' --exclude '*.ko' --exclude '*.mod*' \
-		--exclude glue_generated.rs "$TOP/Kbuild" "$TOP/rust" "$src/"
-	rsync -a "$TOP/scripts/glue-bindgen.sh" "$src/scripts/"
+	src=$(module_copy module-debug)
 	phase module-debug make -C "$KBUILD_DEBUG" M="$src" LLVM="$LLVM_SUFFIX" -s modules
 	MODULE_DEBUG=$src
 }

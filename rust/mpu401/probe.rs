@@ -331,7 +331,7 @@ pub(crate) fn bind(pdev: &platform::Device<Core<'_>>, chip: Chip) -> Result<Mpu4
         index,
         id.unwrap_or(c"DMusMPU401"),
         &names,
-        ops,
+        (ops, port.link()),
         dmus_ops,
         CardExtras {
             rawmidi_input: true,

@@ -11,9 +11,10 @@
 //! above this file holds no raw pointers.
 
 use super::hwdep::{add_hwdep, HwdepHolder, HwdepOps};
+use super::irqlock::{new_spinlock_irq, SpinLockIrq};
 use super::pcm::{add_pcm, PcmHolder, PcmOps};
 use crate::glue::{self, SndCard, SndRawmidi, SndRawmidiSubstream};
-use core::ptr::NonNull;
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{device::Device, error::to_result, ffi, prelude::*, sync::Arc};
 
 /// The direction of a substream (`SNDRV_RAWMIDI_STREAM_*`).
@@ -35,24 +36,33 @@ impl Direction {
     }
 }
 
-/// A rawmidi substream, between its `open` and its `close`.
+/// A rawmidi substream, borrowed for `'a`: for one callback of
+/// [`RawmidiOps`], or inside [`RawmidiLink::with_output`] and
+/// [`RawmidiLink::with_input`]. It cannot be kept past either, so no safe
+/// code can use it after ALSA's `close` (which frees it).
 ///
 /// # Invariants
 ///
-/// Only the ops callbacks create one, and they hand it only to a
-/// [`RawmidiOps`] implementation, whose safety contract is to keep it only
-/// until `close` returns for it: while it exists, it points to an open
-/// substream.
+/// `ptr` points to a substream that stays open for `'a`.
 #[derive(Clone, Copy)]
-pub(crate) struct Substream(NonNull<SndRawmidiSubstream>);
+pub(crate) struct Substream<'a> {
+    ptr: NonNull<SndRawmidiSubstream>,
+    _open: PhantomData<&'a SndRawmidiSubstream>,
+}
 
-// SAFETY: The rawmidi calls below take the substream's own lock and may run in
-// any context.
-unsafe impl Send for Substream {}
-// SAFETY: As above.
-unsafe impl Sync for Substream {}
+impl Substream<'_> {
+    /// # Safety
+    ///
+    /// `ptr` must point to a substream that stays open for the returned
+    /// lifetime.
+    unsafe fn from_raw<'a>(ptr: NonNull<SndRawmidiSubstream>) -> Substream<'a> {
+        // INVARIANT: The caller's promise.
+        Substream {
+            ptr,
+            _open: PhantomData,
+        }
+    }
 
-impl Substream {
     /// Hands `bytes` received from the device to the applications
     /// (`snd_rawmidi_receive`); returns how many were taken (the rest were
     /// dropped and counted as an overrun by ALSA). Any context.
@@ -60,7 +70,7 @@ impl Substream {
         let count = ffi::c_int::try_from(bytes.len()).unwrap_or(ffi::c_int::MAX);
         // SAFETY: The type invariant: the substream is open; `bytes` is valid
         // for `count` bytes.
-        let n = unsafe { glue::snd_rawmidi_receive(self.0.as_ptr(), bytes.as_ptr(), count) };
+        let n = unsafe { glue::snd_rawmidi_receive(self.ptr.as_ptr(), bytes.as_ptr(), count) };
         usize::try_from(n).unwrap_or(0)
     }
 
@@ -71,7 +81,7 @@ impl Substream {
         // SAFETY: The type invariant: the substream is open; `buf` is valid
         // for `count` bytes.
         let n =
-            unsafe { glue::snd_rawmidi_transmit_peek(self.0.as_ptr(), buf.as_mut_ptr(), count) };
+            unsafe { glue::snd_rawmidi_transmit_peek(self.ptr.as_ptr(), buf.as_mut_ptr(), count) };
         usize::try_from(n).unwrap_or(0)
     }
 
@@ -80,7 +90,7 @@ impl Substream {
     pub(crate) fn transmit_ack(&self, count: usize) {
         let count = ffi::c_int::try_from(count).unwrap_or(0);
         // SAFETY: The type invariant: the substream is open.
-        unsafe { glue::snd_rawmidi_transmit_ack(self.0.as_ptr(), count) };
+        unsafe { glue::snd_rawmidi_transmit_ack(self.ptr.as_ptr(), count) };
     }
 
     /// Output bytes waiting in ALSA's buffer. Called from `trigger(up)`, when
@@ -88,44 +98,99 @@ impl Substream {
     /// really there (a user write publishes its bytes before copying them).
     pub(crate) fn output_pending(&self) -> usize {
         // SAFETY: The type invariant: the substream is open.
-        let n = unsafe { glue::dmus_glue_output_pending(self.0.as_ptr()) };
+        let n = unsafe { glue::dmus_glue_output_pending(self.ptr.as_ptr()) };
         usize::try_from(n).unwrap_or(0)
     }
 
     /// Whether no output bytes wait (`snd_rawmidi_transmit_empty`).
     pub(crate) fn transmit_empty(&self) -> bool {
         // SAFETY: The type invariant: the substream is open.
-        unsafe { glue::snd_rawmidi_transmit_empty(self.0.as_ptr()) != 0 }
+        unsafe { glue::snd_rawmidi_transmit_empty(self.ptr.as_ptr()) != 0 }
     }
 }
 
-/// What the rawmidi device's `snd_rawmidi_ops` do.
-///
-/// # Safety
-///
-/// A [`Substream`] given to `open`, `trigger` or `drain` may be used, copied
-/// and stored only until `close` returns for the same substream: after that
-/// ALSA frees it, and every [`Substream`] method would touch freed memory.
-/// Implementations that keep one (to transmit or receive from other
-/// contexts) must forget it in `close`, and use it only under the same lock
-/// that `close` takes to forget it.
-pub(crate) unsafe trait RawmidiOps: Send + Sync {
-    /// A substream is opened (process context, may sleep). An error is
-    /// returned to the application's `open`.
-    fn open(&self, dir: Direction, substream: Substream) -> Result;
-    /// The substream is closed (process context, may sleep); after this it
-    /// must not be used.
-    fn close(&self, dir: Direction, substream: Substream);
-    /// Start (`up`) or stop moving data; atomic context, must not sleep.
-    fn trigger(&self, dir: Direction, substream: Substream, up: bool);
-    /// Wait until the output written so far has left the device (process
-    /// context, after ALSA's own buffer has drained).
-    fn drain(&self, substream: Substream);
+/// An open substream's address, kept by a [`RawmidiLink`].
+struct Open(NonNull<SndRawmidiSubstream>);
+
+// SAFETY: Only an address; it is used (as a `Substream`) under the link's
+// lock, and the rawmidi calls may run in any context.
+unsafe impl Send for Open {}
+
+/// The open substreams of one card's rawmidi device, kept by this layer, not
+/// by the driver: the C callbacks set each before calling
+/// [`RawmidiOps::open`] and clear it after [`RawmidiOps::close`] returns (or
+/// after a failed open), under an IRQ-safe lock. The driver reaches them only
+/// through [`Self::with_output`] and [`Self::with_input`], holding that lock,
+/// so a close waits for a user in another context and no use outlives it.
+#[pin_data]
+pub(crate) struct RawmidiLink {
+    #[pin]
+    output: SpinLockIrq<Option<Open>>,
+    #[pin]
+    input: SpinLockIrq<Option<Open>>,
 }
 
-/// Where the C callbacks find the trait object.
+impl RawmidiLink {
+    /// A link with no substream open. `-ENOMEM`.
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                output <- new_spinlock_irq!(None, c"dmus_rawmidi_output"),
+                input <- new_spinlock_irq!(None, c"dmus_rawmidi_input"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn slot(&self, dir: Direction) -> &SpinLockIrq<Option<Open>> {
+        match dir {
+            Direction::Output => &self.output,
+            Direction::Input => &self.input,
+        }
+    }
+
+    fn with<R>(&self, dir: Direction, f: impl FnOnce(Option<Substream<'_>>) -> R) -> R {
+        let guard = self.slot(dir).lock();
+        // SAFETY: A substream in the link is open until the close callback
+        // clears it, which takes this lock: it stays open while `guard` lives,
+        // which outlives the borrow `f` gets.
+        let substream = guard.as_ref().map(|o| unsafe { Substream::from_raw(o.0) });
+        f(substream)
+    }
+
+    /// Runs `f` with the open output substream (`None` when it is closed),
+    /// holding the link's output lock (IRQ-safe: `f` must not sleep). Any
+    /// context.
+    pub(crate) fn with_output<R>(&self, f: impl FnOnce(Option<Substream<'_>>) -> R) -> R {
+        self.with(Direction::Output, f)
+    }
+
+    /// As [`Self::with_output`], for the input substream.
+    pub(crate) fn with_input<R>(&self, f: impl FnOnce(Option<Substream<'_>>) -> R) -> R {
+        self.with(Direction::Input, f)
+    }
+}
+
+/// What the rawmidi device's `snd_rawmidi_ops` do. The substream of a
+/// direction is in the card's [`RawmidiLink`] from before `open` until after
+/// `close`.
+pub(crate) trait RawmidiOps: Send + Sync {
+    /// A substream is opened (process context, may sleep). An error is
+    /// returned to the application's `open`.
+    fn open(&self, dir: Direction) -> Result;
+    /// The substream is closed (process context, may sleep).
+    fn close(&self, dir: Direction);
+    /// Start (`up`) or stop moving data; atomic context, must not sleep.
+    fn trigger(&self, dir: Direction, substream: Substream<'_>, up: bool);
+    /// Wait until the output written so far has left the device (process
+    /// context, after ALSA's own buffer has drained).
+    fn drain(&self, substream: Substream<'_>);
+}
+
+/// Where the C callbacks find the trait object and the link.
 struct OpsHolder {
     ops: Arc<dyn RawmidiOps>,
+    link: Arc<RawmidiLink>,
 }
 
 /// An ALSA card with one duplex rawmidi device. Dropping it frees the card,
@@ -168,8 +233,9 @@ pub(crate) struct CardExtras<'a> {
 
 impl Card {
     /// Creates and registers a card for `parent` with slot `index` (-1: the
-    /// first free) and id `id`, one rawmidi device served by `ops` (duplex
-    /// when `extras.rawmidi_input`), the DMus hwdep device served by `dmus`,
+    /// first free) and id `id`, one rawmidi device served by `ops`, whose
+    /// open substreams go to `link` (the pair is one argument; duplex when
+    /// `extras.rawmidi_input`), the DMus hwdep device served by `dmus`,
     /// and the capture PCM of `extras.pcm`.
     ///
     /// Errors: as `snd_card_new` (`-ENODEV` when no slot is free, `-EBUSY`
@@ -180,11 +246,11 @@ impl Card {
         index: i32,
         id: &CStr,
         names: &CardNames<'_>,
-        ops: Arc<dyn RawmidiOps>,
+        (ops, link): (Arc<dyn RawmidiOps>, Arc<RawmidiLink>),
         dmus: Arc<dyn HwdepOps>,
         extras: CardExtras<'_>,
     ) -> Result<Self> {
-        let holder = KBox::new(OpsHolder { ops }, GFP_KERNEL)?;
+        let holder = KBox::new(OpsHolder { ops, link }, GFP_KERNEL)?;
         let hwdep = HwdepHolder::new(dmus)?;
         let (pcm_name, pcm_rate, pcm) = match extras.pcm {
             Some((name, rate, ops)) => (name, rate, Some(PcmHolder::new(ops)?)),
@@ -265,16 +331,15 @@ impl Drop for Card {
     }
 }
 
-/// Recovers the ops from the callbacks' `data`.
+/// Recovers the holder from the callbacks' `data`.
 ///
 /// # Safety
 ///
 /// `data` must be the `OpsHolder` pointer given to `dmus_glue_rawmidi_new`,
 /// whose card is not yet freed.
-unsafe fn ops<'a>(data: *mut ffi::c_void) -> &'a dyn RawmidiOps {
+unsafe fn holder<'a>(data: *mut ffi::c_void) -> &'a OpsHolder {
     // SAFETY: See the function's safety section.
-    let holder = unsafe { &*data.cast::<OpsHolder>() };
-    &*holder.ops
+    unsafe { &*data.cast::<OpsHolder>() }
 }
 
 /// `snd_rawmidi_ops.open`, from glue.c.
@@ -292,9 +357,16 @@ unsafe extern "C" fn snd_dmus_rawmidi_open(
         return EINVAL.to_errno();
     };
     // SAFETY: See the function's safety section.
-    match unsafe { ops(data) }.open(Direction::from_raw(stream), Substream(substream)) {
+    let holder = unsafe { holder(data) };
+    let dir = Direction::from_raw(stream);
+    // The substream is open from here until its close callback returns.
+    *holder.link.slot(dir).lock() = Some(Open(substream));
+    match holder.ops.open(dir) {
         Ok(()) => 0,
-        Err(e) => e.to_errno(),
+        Err(e) => {
+            *holder.link.slot(dir).lock() = None;
+            e.to_errno()
+        }
     }
 }
 
@@ -306,13 +378,15 @@ unsafe extern "C" fn snd_dmus_rawmidi_open(
 #[no_mangle]
 unsafe extern "C" fn snd_dmus_rawmidi_close(
     data: *mut ffi::c_void,
-    substream: *mut SndRawmidiSubstream,
+    _substream: *mut SndRawmidiSubstream,
     stream: ffi::c_int,
 ) -> ffi::c_int {
-    if let Some(substream) = NonNull::new(substream) {
-        // SAFETY: See the function's safety section.
-        unsafe { ops(data) }.close(Direction::from_raw(stream), Substream(substream));
-    }
+    // SAFETY: See the function's safety section.
+    let holder = unsafe { holder(data) };
+    let dir = Direction::from_raw(stream);
+    holder.ops.close(dir);
+    // Waits for a user holding the link; ALSA frees the substream after.
+    *holder.link.slot(dir).lock() = None;
     0
 }
 
@@ -329,8 +403,12 @@ unsafe extern "C" fn snd_dmus_rawmidi_trigger(
     up: ffi::c_int,
 ) {
     if let Some(substream) = NonNull::new(substream) {
+        // SAFETY: The substream is open for the whole callback.
+        let substream = unsafe { Substream::from_raw(substream) };
         // SAFETY: See the function's safety section.
-        unsafe { ops(data) }.trigger(Direction::from_raw(stream), Substream(substream), up != 0);
+        unsafe { holder(data) }
+            .ops
+            .trigger(Direction::from_raw(stream), substream, up != 0);
     }
 }
 
@@ -345,8 +423,10 @@ unsafe extern "C" fn snd_dmus_rawmidi_drain(
     substream: *mut SndRawmidiSubstream,
 ) {
     if let Some(substream) = NonNull::new(substream) {
+        // SAFETY: The substream is open for the whole callback.
+        let substream = unsafe { Substream::from_raw(substream) };
         // SAFETY: See the function's safety section.
-        unsafe { ops(data) }.drain(Substream(substream));
+        unsafe { holder(data) }.ops.drain(substream);
     }
 }
 
@@ -356,4 +436,27 @@ crate::glue::check_c_signature! {
     snd_dmus_rawmidi_close => snd_dmus_rawmidi_close,
     snd_dmus_rawmidi_trigger => snd_dmus_rawmidi_trigger,
     snd_dmus_rawmidi_drain => snd_dmus_rawmidi_drain,
+}
+
+// Misuse that must not compile: `scripts/check.sh` builds the module with
+// each of these cfgs (`make DMUS_MISUSE=<name>`) and expects rustc to refuse
+// it. Neither a link's closure nor a callback lets a substream out.
+#[cfg(dmus_misuse_keep_link)]
+fn keep_from_link(link: &RawmidiLink) -> Option<Substream<'static>> {
+    link.with_output(|substream| substream)
+}
+
+#[cfg(dmus_misuse_keep_callback)]
+struct Keeper(kernel::sync::Mutex<Option<Substream<'static>>>);
+
+#[cfg(dmus_misuse_keep_callback)]
+impl RawmidiOps for Keeper {
+    fn open(&self, _dir: Direction) -> Result {
+        Ok(())
+    }
+    fn close(&self, _dir: Direction) {}
+    fn trigger(&self, _dir: Direction, substream: Substream<'_>, _up: bool) {
+        *self.0.lock() = Some(substream);
+    }
+    fn drain(&self, _substream: Substream<'_>) {}
 }

@@ -46,7 +46,7 @@ use crate::dmus::{
     Error as DmusError, EventChain, KsState, MasterClock, Mxf, Packer, Parser, PortDMus,
     ReferenceTime, RunningStatus, Sequencer, ServiceGroup, ServiceSink,
 };
-use alsa::{Direction, RawmidiOps, Substream};
+use alsa::{Direction, RawmidiLink, RawmidiOps, Substream};
 use clock::KernelClock;
 use core::{
     ops::{Deref, DerefMut},
@@ -129,7 +129,6 @@ pub(crate) fn kerr(e: DmusError) -> Error {
 }
 
 struct RenderFeed {
-    output: Option<Substream>,
     /// Bytes at the head of ALSA's output buffer known to be copied: the
     /// pending count at the last `trigger(up)`, less what was taken since.
     published: usize,
@@ -215,7 +214,6 @@ impl Port {
                 clock,
                 feed <- new_spinlock_irq!(
                     RenderFeed {
-                        output: None,
                         published: 0,
                         parser: Parser::new(render_pool.clone(), CHANNEL_GROUP),
                         sequencer: Sequencer::new(render_pool.clone()),
@@ -247,6 +245,12 @@ impl Port {
             start_ns: KernelClock::now_ns(),
             stats: &self.feed_stats,
         }
+    }
+
+    /// The link its card's rawmidi device keeps its open substreams in
+    /// (the capture sink's): for [`alsa::Card::new`].
+    pub(crate) fn link(&self) -> Arc<RawmidiLink> {
+        self.capture_sink.link.clone()
     }
 
     /// The feed lock's figures (`debugfs.rs`).
@@ -380,42 +384,49 @@ impl Port {
         let (played, lateness) = {
             let mut guard = self.feed();
             let feed = &mut *guard;
-            if let (Some(output), true) = (feed.output, self.output_up.load(Ordering::Acquire)) {
-                let mut buf = [0u8; RENDER_CHUNK];
-                loop {
-                    // A byte makes at most one event: never take more bytes
-                    // than the pool has events for, or the parser would have
-                    // to drop a message.
-                    let room = self
-                        .render_pool
-                        .free_events()
-                        .saturating_sub(RENDER_RESERVE)
-                        .min(RENDER_CHUNK)
-                        .min(feed.published);
-                    if room == 0 || self.render_pool.free_buffers() < RENDER_BUFFERS {
-                        short_of_room = feed.published > 0;
-                        break;
+            if self.output_up.load(Ordering::Acquire) {
+                self.capture_sink.link.with_output(|output| {
+                    let Some(output) = output else {
+                        return;
+                    };
+                    let mut buf = [0u8; RENDER_CHUNK];
+                    loop {
+                        // A byte makes at most one event: never take more
+                        // bytes than the pool has events for, or the parser
+                        // would have to drop a message.
+                        let room = self
+                            .render_pool
+                            .free_events()
+                            .saturating_sub(RENDER_RESERVE)
+                            .min(RENDER_CHUNK)
+                            .min(feed.published);
+                        if room == 0 || self.render_pool.free_buffers() < RENDER_BUFFERS {
+                            short_of_room = feed.published > 0;
+                            break;
+                        }
+                        let n = output.transmit_peek(&mut buf[..room]);
+                        if n == 0 {
+                            break;
+                        }
+                        let sequencer = &mut feed.sequencer;
+                        feed.parser.feed(&buf[..n], now, |event| {
+                            // A full sequencer gives the event back; dropping
+                            // it returns it to the pool (counted by the
+                            // parser's pool).
+                            let _ = sequencer.insert_immediate(event);
+                        });
+                        output.transmit_ack(n);
+                        feed.published = feed.published.saturating_sub(n);
                     }
-                    let n = output.transmit_peek(&mut buf[..room]);
-                    if n == 0 {
-                        break;
+                    // A SysEx waiting for more bytes goes out as far as it
+                    // came.
+                    if feed.parser.is_mid_message() {
+                        let sequencer = &mut feed.sequencer;
+                        feed.parser.flush(|event| {
+                            let _ = sequencer.insert_immediate(event);
+                        });
                     }
-                    let sequencer = &mut feed.sequencer;
-                    feed.parser.feed(&buf[..n], now, |event| {
-                        // A full sequencer gives the event back; dropping it
-                        // returns it to the pool (counted by the parser's pool).
-                        let _ = sequencer.insert_immediate(event);
-                    });
-                    output.transmit_ack(n);
-                    feed.published = feed.published.saturating_sub(n);
-                }
-                // A SysEx waiting for more bytes goes out as far as it came.
-                if feed.parser.is_mid_message() {
-                    let sequencer = &mut feed.sequencer;
-                    feed.parser.flush(|event| {
-                        let _ = sequencer.insert_immediate(event);
-                    });
-                }
+                });
             }
             // Outside RUN the timed stream holds its events.
             let (due, next) = if self.dmus.running() {
@@ -557,29 +568,24 @@ impl ServiceSink for Arc<KernelServiceGroup> {
     }
 }
 
-// SAFETY: The output substream is stored in `feed.output` and the input one
-// in the capture sink's `input`; `close` sets each to `None` under the lock
-// that guards it (`feed`, the sink's `state`) before it returns, and every use
-// (the render pump's peek and ack, the sink's receive) happens under that
-// lock with the value read from it. `trigger` and `drain` use theirs only
-// during the call.
-unsafe impl RawmidiOps for Port {
-    fn open(&self, dir: Direction, substream: Substream) -> Result {
+/// The substreams are in the card's [`RawmidiLink`] (`Port::link`): the
+/// render pump peeks at the output, the capture sink hands the input bytes,
+/// each through the link.
+impl RawmidiOps for Port {
+    fn open(&self, dir: Direction) -> Result {
         match dir {
             Direction::Output => {
                 // One writer on the cable: not while a DMus file writes.
                 self.dmus.claim_rawmidi()?;
-                self.feed().output = Some(substream);
                 if let Some(render) = self.render_stream() {
                     if let Err(e) = render.set_state(KsState::Run) {
-                        self.feed().output = None;
                         self.dmus.release_rawmidi();
                         return Err(kerr(e));
                     }
                 }
             }
             Direction::Input => {
-                self.capture_sink.attach(substream);
+                self.capture_sink.attach();
                 if let Err(e) = self.capture_use(true) {
                     self.capture_sink.detach();
                     return Err(e);
@@ -589,13 +595,12 @@ unsafe impl RawmidiOps for Port {
         Ok(())
     }
 
-    fn close(&self, dir: Direction, _substream: Substream) {
+    fn close(&self, dir: Direction) {
         match dir {
             Direction::Output => {
                 self.output_up.store(false, Ordering::Release);
                 let leftover = {
                     let mut feed = self.feed();
-                    feed.output = None;
                     feed.published = 0;
                     feed.parser.reset();
                     feed.sequencer.drain_all()
@@ -613,7 +618,7 @@ unsafe impl RawmidiOps for Port {
         }
     }
 
-    fn trigger(&self, dir: Direction, substream: Substream, up: bool) {
+    fn trigger(&self, dir: Direction, substream: Substream<'_>, up: bool) {
         match dir {
             Direction::Output => {
                 // Under the feed lock, so that a pump cannot run between the
@@ -635,7 +640,7 @@ unsafe impl RawmidiOps for Port {
         }
     }
 
-    fn drain(&self, substream: Substream) {
+    fn drain(&self, substream: Substream<'_>) {
         // Everything the port took from ALSA is back in the pool once the
         // render stream has written it to the chip.
         let mut waited = 0;
@@ -650,7 +655,6 @@ unsafe impl RawmidiOps for Port {
 }
 
 struct CaptureState {
-    input: Option<Substream>,
     packer: Packer,
 }
 
@@ -666,35 +670,40 @@ pub(crate) struct CaptureSink {
     pub(crate) discarded: AtomicU64,
     /// The DMus device, whose readers get every captured event.
     dmus: Arc<DmusDev>,
+    /// The rawmidi device's open substreams (the input's bytes go there).
+    link: Arc<RawmidiLink>,
 }
 
 impl CaptureSink {
-    /// Creates the sink, logging for `dmus`; `-ENOMEM` on allocation failure.
+    /// Creates the sink, logging for `dmus`, with the link its card's
+    /// rawmidi device will use ([`Port::link`]); `-ENOMEM` on allocation
+    /// failure.
     pub(crate) fn new(dmus: Arc<DmusDev>) -> Result<Arc<Self>> {
+        let link = RawmidiLink::new()?;
         Arc::pin_init(
             pin_init!(Self {
                 state <- new_spinlock_irq!(
-                    CaptureState { input: None, packer: Packer::new(RunningStatus::Preserve) },
+                    CaptureState { packer: Packer::new(RunningStatus::Preserve) },
                     c"dmus_capture_sink"
                 ),
                 up: AtomicBool::new(false),
                 delivered: AtomicU64::new(0),
                 discarded: AtomicU64::new(0),
                 dmus,
+                link,
             }),
             GFP_KERNEL,
         )
     }
 
-    fn attach(&self, substream: Substream) {
-        let mut state = self.state.lock();
-        state.input = Some(substream);
-        state.packer.reset();
+    /// The rawmidi input opened: a fresh running status.
+    fn attach(&self) {
+        self.state.lock().packer.reset();
     }
 
+    /// The rawmidi input closes: nothing more for it.
     fn detach(&self) {
         self.up.store(false, Ordering::Release);
-        self.state.lock().input = None;
     }
 
     fn set_up(&self, up: bool) {
@@ -725,29 +734,31 @@ impl Mxf for CaptureSink {
         self.dmus.record(&chain);
         let mut guard = self.state.lock();
         let state = &mut *guard;
-        let input = state.input.filter(|_| self.up.load(Ordering::Acquire));
-        for event in chain.iter() {
-            let mut buf = [0u8; 64];
-            loop {
-                let packed = state.packer.pack_event(&event, &mut buf);
-                let bytes = &buf[..packed.written];
-                match input {
-                    Some(input) => {
-                        let taken = input.receive(bytes);
-                        self.delivered.fetch_add(taken as u64, Ordering::Relaxed);
-                        self.discarded
-                            .fetch_add((bytes.len() - taken) as u64, Ordering::Relaxed);
+        self.link.with_input(|input| {
+            let input = input.filter(|_| self.up.load(Ordering::Acquire));
+            for event in chain.iter() {
+                let mut buf = [0u8; 64];
+                loop {
+                    let packed = state.packer.pack_event(&event, &mut buf);
+                    let bytes = &buf[..packed.written];
+                    match input {
+                        Some(input) => {
+                            let taken = input.receive(bytes);
+                            self.delivered.fetch_add(taken as u64, Ordering::Relaxed);
+                            self.discarded
+                                .fetch_add((bytes.len() - taken) as u64, Ordering::Relaxed);
+                        }
+                        None => {
+                            self.discarded
+                                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                        }
                     }
-                    None => {
-                        self.discarded
-                            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    if packed.done {
+                        break;
                     }
-                }
-                if packed.done {
-                    break;
                 }
             }
-        }
+        });
         drop(guard);
         drop(chain);
         Ok(())

@@ -284,7 +284,7 @@ pub(crate) fn bind(
             rawmidi: c"DMus Synth MIDI",
             hwdep: c"DMus Synth",
         },
-        ops,
+        (ops, port.link()),
         dmus_ops,
         CardExtras {
             rawmidi_input: false,
