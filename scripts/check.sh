@@ -51,8 +51,9 @@ style "checkpatch --strict of the C glue and the uapi header" sh -c "
 		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO -f '$TOP/rust/uapi/snd_dmus.h'"
 style "cargo fmt of the host crates" cargo fmt --manifest-path "$TOP/rust/Cargo.toml" --all --check
 style "make CLIPPY=1 without warnings (Rust and C)" clippy_clean
-# Safe code cannot keep a rawmidi substream past its callback: the module
-# built with each misuse of rust/port/alsa.rs (Kbuild's DMUS_MISUSE) fails,
+# Safe code cannot keep a rawmidi or PCM substream past its callback: the
+# module built with each misuse of rust/port/alsa.rs and rust/port/pcm.rs
+# (Kbuild's DMUS_MISUSE) fails,
 # for the lifetime rustc names, not for anything else.
 # Built in a copy under the cache, so the module built above stays.
 misuse_refused() {
@@ -69,6 +70,8 @@ style "a substream kept from the link does not compile" \
 	misuse_refused keep_link "lifetime may not live long enough"
 style "a substream kept from a callback does not compile" \
 	misuse_refused keep_callback "borrowed data escapes outside of method"
+style "a running PCM substream kept from its link does not compile" \
+	misuse_refused keep_pcm "lifetime may not live long enough"
 # No Rust function of the module takes more than 2 KiB of stack (the C side
 # has the kernel's -Wframe-larger-than=2048; rustc has no such warning). A
 # synth built by value once took 19 KiB in a probe, past the 16 KiB stack.

@@ -12,7 +12,7 @@
 
 use super::hwdep::{add_hwdep, HwdepHolder, HwdepOps};
 use super::irqlock::{new_spinlock_irq, SpinLockIrq};
-use super::pcm::{add_pcm, PcmHolder, PcmOps};
+use super::pcm::{add_pcm, PcmHolder, PcmLink, PcmOps};
 use crate::glue::{self, SndCard, SndRawmidi, SndRawmidiSubstream};
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{device::Device, error::to_result, ffi, prelude::*, sync::Arc};
@@ -227,8 +227,20 @@ pub(crate) struct CardExtras<'a> {
     /// The rawmidi device has an input (duplex): a MIDI interface has one, a
     /// synthesizer does not.
     pub(crate) rawmidi_input: bool,
-    /// A capture PCM: its name, its rate (frames a second) and its ops.
-    pub(crate) pcm: Option<(&'a CStr, u32, Arc<dyn PcmOps>)>,
+    /// A capture PCM.
+    pub(crate) pcm: Option<CapturePcm<'a>>,
+}
+
+/// A capture PCM of a card.
+pub(crate) struct CapturePcm<'a> {
+    /// Its name.
+    pub(crate) name: &'a CStr,
+    /// Its rate, frames a second.
+    pub(crate) rate: u32,
+    /// What its `snd_pcm_ops` do.
+    pub(crate) ops: Arc<dyn PcmOps>,
+    /// Where its open substream is kept.
+    pub(crate) link: Arc<PcmLink>,
 }
 
 impl Card {
@@ -253,7 +265,12 @@ impl Card {
         let holder = KBox::new(OpsHolder { ops, link }, GFP_KERNEL)?;
         let hwdep = HwdepHolder::new(dmus)?;
         let (pcm_name, pcm_rate, pcm) = match extras.pcm {
-            Some((name, rate, ops)) => (name, rate, Some(PcmHolder::new(ops)?)),
+            Some(CapturePcm {
+                name,
+                rate,
+                ops,
+                link,
+            }) => (name, rate, Some(PcmHolder::new(ops, link)?)),
             None => (c"", 0, None),
         };
         let parent = glue::DeviceRef::find(parent, false)?;

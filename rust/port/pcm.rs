@@ -5,37 +5,38 @@
 //!
 //! Linux 7.2 has no Rust PCM abstraction. `rust/pcm.c` creates a capture PCM
 //! (S16_LE, 2 channels, one rate, a vmalloc buffer the PCM core manages)
-//! whose `snd_pcm_ops` call a [`PcmOps`] trait object with a
-//! [`PcmSubstream`]. The driver writes frames into the substream's buffer
-//! with [`PcmSubstream::write_bytes`] (bounds-checked) and reports progress
-//! with [`PcmSubstream::period_elapsed`].
+//! whose `snd_pcm_ops` call a [`PcmOps`] trait object. The substream is
+//! kept by this layer in a [`PcmLink`]; the driver writes frames into its
+//! buffer while it runs with [`PcmLink::with_running`] and
+//! [`RunningPcm::write_bytes`] (bounds-checked) and reports progress with
+//! [`PcmLink::period_elapsed`].
 
+use super::irqlock::{new_spinlock_irq, SpinLockIrq};
 use crate::glue::{self, SndCard, SndPcm, SndPcmSubstream};
-use core::ptr::NonNull;
-use kernel::{error::to_result, ffi, prelude::*, sync::Arc};
+use core::{marker::PhantomData, ptr::NonNull};
+use kernel::{
+    error::to_result,
+    ffi,
+    prelude::*,
+    sync::Arc,
+    time::{delay::fsleep, Delta},
+};
 
 /// Bytes of one frame: S16_LE, 2 channels.
 pub(crate) const FRAME_BYTES: usize = 4;
 
-/// The capture substream, between its `open` and its `close`.
+/// The capture substream, borrowed for `'a`: for one callback of
+/// [`PcmOps`], or inside [`PcmLink::with_running`]. It cannot be kept past
+/// either, so no safe code can use it after ALSA's `close`.
 ///
 /// # Invariants
 ///
-/// Only the ops callbacks create one, and they hand it only to a [`PcmOps`]
-/// implementation, whose safety contract is to keep it only until `close`
-/// returns for it, and to use [`PcmSubstream::write_bytes`] and
-/// [`PcmSubstream::period_elapsed`] only between a `trigger(true)` and the
-/// matching `trigger(false)` (while the buffer of the last `prepare` is in
-/// place): while it exists, it points to an open substream.
+/// `ptr` points to a substream that stays open for `'a`.
 #[derive(Clone, Copy)]
-pub(crate) struct PcmSubstream(NonNull<SndPcmSubstream>);
-
-// SAFETY: The calls below may run in any context; the buffer writes follow
-// the ops' rule (between the triggers), which the implementation's lock
-// serialises with `trigger`.
-unsafe impl Send for PcmSubstream {}
-// SAFETY: As above.
-unsafe impl Sync for PcmSubstream {}
+pub(crate) struct PcmSubstream<'a> {
+    ptr: NonNull<SndPcmSubstream>,
+    _open: PhantomData<&'a SndPcmSubstream>,
+}
 
 /// The substream's buffer as `prepare` found it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,25 +47,44 @@ pub(crate) struct PcmBuffer {
     pub(crate) period: usize,
 }
 
-impl PcmSubstream {
+impl PcmSubstream<'_> {
+    /// # Safety
+    ///
+    /// `ptr` must point to a substream that stays open for the returned
+    /// lifetime.
+    unsafe fn from_raw<'a>(ptr: NonNull<SndPcmSubstream>) -> PcmSubstream<'a> {
+        // INVARIANT: The caller's promise.
+        PcmSubstream {
+            ptr,
+            _open: PhantomData,
+        }
+    }
+
     /// The buffer's size and period in frames. Valid from `prepare` on.
     pub(crate) fn buffer(&self) -> PcmBuffer {
         let (mut frames, mut period) = (0, 0);
         // SAFETY: The type invariant: the substream is open; the out
         // pointers are valid.
-        unsafe { glue::dmus_glue_pcm_buffer(self.0.as_ptr(), &mut frames, &mut period) };
+        unsafe { glue::dmus_glue_pcm_buffer(self.ptr.as_ptr(), &mut frames, &mut period) };
         PcmBuffer { frames, period }
     }
+}
 
+/// The capture substream while it runs (between the start and stop
+/// triggers, so its buffer is in place), borrowed inside
+/// [`PcmLink::with_running`].
+pub(crate) struct RunningPcm<'a>(PcmSubstream<'a>);
+
+impl RunningPcm<'_> {
     /// Copies `bytes` (whole S16_LE stereo frames, [`FRAME_BYTES`] each)
     /// into the buffer from frame `at` on, wrapping at its end; at most one
-    /// buffer's worth is written. Only between `trigger(true)` and
-    /// `trigger(false)` (the [`PcmOps`] rule).
+    /// buffer's worth is written.
     pub(crate) fn write_bytes(&self, at: usize, bytes: &[u8]) {
         let (mut frames, mut period) = (0, 0);
         // SAFETY: The type invariant: the substream is open; the out
         // pointers are valid.
-        let area = unsafe { glue::dmus_glue_pcm_buffer(self.0.as_ptr(), &mut frames, &mut period) };
+        let area =
+            unsafe { glue::dmus_glue_pcm_buffer(self.0.ptr.as_ptr(), &mut frames, &mut period) };
         if area.is_null() || frames == 0 {
             return;
         }
@@ -74,10 +94,10 @@ impl PcmSubstream {
         while !rest.is_empty() {
             let n = (frames - at).min(rest.len() / FRAME_BYTES);
             // SAFETY: `area` is the running substream's buffer of `frames`
-            // frames of `FRAME_BYTES` bytes (the type invariant and the ops'
-            // rule: the buffer stays in place while running); `at + n <=
-            // frames`, so the copy stays inside it, and `rest` holds at least
-            // `n` frames.
+            // frames of `FRAME_BYTES` bytes (it stays in place while the
+            // stream runs, which the link's lock keeps true meanwhile);
+            // `at + n <= frames`, so the copy stays inside it, and `rest`
+            // holds at least `n` frames.
             unsafe {
                 core::ptr::copy_nonoverlapping(
                     rest.as_ptr(),
@@ -89,50 +109,112 @@ impl PcmSubstream {
             at = 0;
         }
     }
+}
 
-    /// Tells ALSA a period was filled (`snd_pcm_period_elapsed`); ALSA reads
-    /// the position with `pointer` and may stop the stream (an overrun), which
-    /// calls `trigger(false)`. Never call it with a lock `trigger` takes.
+/// An open substream's address, kept by a [`PcmLink`].
+struct Open(NonNull<SndPcmSubstream>);
+
+// SAFETY: Only an address; it is used (as a `PcmSubstream`) under the link's
+// lock or while counted in `elapsing`, and the calls may run in any context.
+unsafe impl Send for Open {}
+
+struct PcmLinkState {
+    open: Option<Open>,
+    /// Between the start and the stop trigger.
+    running: bool,
+    /// `period_elapsed` calls in progress, outside the lock.
+    elapsing: u32,
+}
+
+/// The capture substream as this layer keeps it: set before the driver's
+/// `open`, cleared after its `close` (which then waits for a
+/// [`Self::period_elapsed`] in progress), marked running between the start
+/// and stop triggers, all under an IRQ-safe lock. The driver writes frames
+/// with [`Self::with_running`] and reports periods with
+/// [`Self::period_elapsed`]; it never holds the substream itself.
+#[pin_data]
+pub(crate) struct PcmLink {
+    #[pin]
+    state: SpinLockIrq<PcmLinkState>,
+}
+
+impl PcmLink {
+    /// A link with no substream open. `-ENOMEM`.
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                state <- new_spinlock_irq!(
+                    PcmLinkState { open: None, running: false, elapsing: 0 },
+                    c"dmus_pcm_link"
+                ),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Runs `f` with the substream when it is running (`None` otherwise),
+    /// holding the link's lock (IRQ-safe: `f` must not sleep, nor call
+    /// [`Self::period_elapsed`]). Any context.
+    pub(crate) fn with_running<R>(&self, f: impl FnOnce(Option<RunningPcm<'_>>) -> R) -> R {
+        let st = self.state.lock();
+        let running = match (&st.open, st.running) {
+            // SAFETY: An open substream stays in the link until the close
+            // callback clears it under this lock: open while `st` lives.
+            (Some(open), true) => Some(RunningPcm(unsafe { PcmSubstream::from_raw(open.0) })),
+            _ => None,
+        };
+        f(running)
+    }
+
+    /// Tells ALSA a period was filled (`snd_pcm_period_elapsed`), when the
+    /// substream is open; ALSA reads the position with `pointer` and may stop
+    /// the stream (an overrun), which calls `trigger(false)`. Any context,
+    /// with no lock held that `trigger` or `pointer` takes.
     pub(crate) fn period_elapsed(&self) {
-        // SAFETY: The type invariant: the substream is open and running.
-        unsafe { glue::snd_pcm_period_elapsed(self.0.as_ptr()) };
+        let ptr = {
+            let mut st = self.state.lock();
+            let Some(open) = &st.open else {
+                return;
+            };
+            let ptr = open.0;
+            st.elapsing += 1;
+            ptr
+        };
+        // SAFETY: Counted in `elapsing`, the substream stays open: the close
+        // callback waits for the count to drop to 0 before ALSA frees it.
+        unsafe { glue::snd_pcm_period_elapsed(ptr.as_ptr()) };
+        self.state.lock().elapsing -= 1;
     }
 }
 
-/// What the capture PCM's `snd_pcm_ops` do.
-///
-/// # Safety
-///
-/// A [`PcmSubstream`] given to a method may be kept only until `close`
-/// returns for it (ALSA frees it after), and its buffer may be written, and
-/// `period_elapsed` called, only between `trigger(true)` and the next
-/// `trigger(false)`: implementations must serialise those calls with
-/// `trigger` (a lock `trigger` takes) and not hold that lock across
-/// `period_elapsed`.
-pub(crate) unsafe trait PcmOps: Send + Sync {
+/// What the capture PCM's `snd_pcm_ops` do. The substream is in the PCM's
+/// [`PcmLink`] from before `open` until after `close`, running between the
+/// triggers.
+pub(crate) trait PcmOps: Send + Sync {
     /// A capture opens (process context).
-    fn open(&self, substream: PcmSubstream) -> Result;
-    /// It closes (process context); the substream must not be used after.
-    fn close(&self, substream: PcmSubstream);
+    fn open(&self) -> Result;
+    /// It closes (process context).
+    fn close(&self);
     /// The buffer is set up: start from position 0 (process context).
-    fn prepare(&self, substream: PcmSubstream) -> Result;
+    fn prepare(&self, substream: PcmSubstream<'_>) -> Result;
     /// Start (`up`) or stop capturing (atomic context: the PCM stream lock is
     /// held, interrupts off).
-    fn trigger(&self, substream: PcmSubstream, up: bool);
+    fn trigger(&self, up: bool);
     /// The position in the buffer up to which frames are written, in frames
     /// (atomic context).
-    fn pointer(&self, substream: PcmSubstream) -> usize;
+    fn pointer(&self) -> usize;
 }
 
-/// Keeps the ops of a PCM alive as long as its card.
+/// Keeps the ops of a PCM and its link alive as long as its card.
 pub(crate) struct PcmHolder {
     ops: Arc<dyn PcmOps>,
+    link: Arc<PcmLink>,
 }
 
 impl PcmHolder {
-    /// Boxes `ops` for [`add_pcm`].
-    pub(crate) fn new(ops: Arc<dyn PcmOps>) -> Result<KBox<Self>> {
-        Ok(KBox::new(Self { ops }, GFP_KERNEL)?)
+    /// Boxes `ops` and the `link` its substream goes to for [`add_pcm`].
+    pub(crate) fn new(ops: Arc<dyn PcmOps>, link: Arc<PcmLink>) -> Result<KBox<Self>> {
+        Ok(KBox::new(Self { ops, link }, GFP_KERNEL)?)
     }
 }
 
@@ -158,16 +240,15 @@ pub(crate) unsafe fn add_pcm(
     NonNull::new(pcm).ok_or(ENOMEM)
 }
 
-/// Recovers the ops from the callbacks' `data`.
+/// Recovers the holder from the callbacks' `data`.
 ///
 /// # Safety
 ///
 /// `data` must be the `PcmHolder` pointer given to `dmus_glue_pcm_new`, whose
 /// card is not yet freed.
-unsafe fn ops<'a>(data: *mut ffi::c_void) -> &'a dyn PcmOps {
+unsafe fn holder<'a>(data: *mut ffi::c_void) -> &'a PcmHolder {
     // SAFETY: See the function's safety section.
-    let holder = unsafe { &*data.cast::<PcmHolder>() };
-    &*holder.ops
+    unsafe { &*data.cast::<PcmHolder>() }
 }
 
 /// `snd_pcm_ops.open`, from pcm.c.
@@ -184,9 +265,22 @@ unsafe extern "C" fn snd_dmus_pcm_open(
         return EINVAL.to_errno();
     };
     // SAFETY: See the function's safety section.
-    match unsafe { ops(data) }.open(PcmSubstream(substream)) {
+    let holder = unsafe { holder(data) };
+    {
+        let mut st = holder.link.state.lock();
+        if st.open.is_some() {
+            return EBUSY.to_errno();
+        }
+        // The substream is open from here until its close callback returns.
+        st.open = Some(Open(substream));
+        st.running = false;
+    }
+    match holder.ops.open() {
         Ok(()) => 0,
-        Err(e) => e.to_errno(),
+        Err(e) => {
+            holder.link.state.lock().open = None;
+            e.to_errno()
+        }
     }
 }
 
@@ -196,10 +290,19 @@ unsafe extern "C" fn snd_dmus_pcm_open(
 ///
 /// Called by pcm.c only, with the PCM's `data` and a closing substream.
 #[no_mangle]
-unsafe extern "C" fn snd_dmus_pcm_close(data: *mut ffi::c_void, substream: *mut SndPcmSubstream) {
-    if let Some(substream) = NonNull::new(substream) {
-        // SAFETY: See the function's safety section.
-        unsafe { ops(data) }.close(PcmSubstream(substream));
+unsafe extern "C" fn snd_dmus_pcm_close(data: *mut ffi::c_void, _substream: *mut SndPcmSubstream) {
+    // SAFETY: See the function's safety section.
+    let holder = unsafe { holder(data) };
+    holder.ops.close();
+    {
+        let mut st = holder.link.state.lock();
+        st.open = None;
+        st.running = false;
+    }
+    // ALSA frees the substream after this returns: wait for a
+    // `period_elapsed` still using it (the driver stopped its own callers).
+    while holder.link.state.lock().elapsing > 0 {
+        fsleep(Delta::from_micros(100));
     }
 }
 
@@ -216,8 +319,10 @@ unsafe extern "C" fn snd_dmus_pcm_prepare(
     let Some(substream) = NonNull::new(substream) else {
         return EINVAL.to_errno();
     };
+    // SAFETY: The substream is open for the whole callback.
+    let substream = unsafe { PcmSubstream::from_raw(substream) };
     // SAFETY: See the function's safety section.
-    match unsafe { ops(data) }.prepare(PcmSubstream(substream)) {
+    match unsafe { holder(data) }.ops.prepare(substream) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -231,12 +336,19 @@ unsafe extern "C" fn snd_dmus_pcm_prepare(
 #[no_mangle]
 unsafe extern "C" fn snd_dmus_pcm_trigger(
     data: *mut ffi::c_void,
-    substream: *mut SndPcmSubstream,
+    _substream: *mut SndPcmSubstream,
     up: ffi::c_int,
 ) {
-    if let Some(substream) = NonNull::new(substream) {
-        // SAFETY: See the function's safety section.
-        unsafe { ops(data) }.trigger(PcmSubstream(substream), up != 0);
+    // SAFETY: See the function's safety section.
+    let holder = unsafe { holder(data) };
+    // Stopped before the driver hears of it, started after: the buffer is
+    // written only while both say running.
+    if up == 0 {
+        holder.link.state.lock().running = false;
+    }
+    holder.ops.trigger(up != 0);
+    if up != 0 {
+        holder.link.state.lock().running = true;
     }
 }
 
@@ -248,13 +360,10 @@ unsafe extern "C" fn snd_dmus_pcm_trigger(
 #[no_mangle]
 unsafe extern "C" fn snd_dmus_pcm_pointer(
     data: *mut ffi::c_void,
-    substream: *mut SndPcmSubstream,
+    _substream: *mut SndPcmSubstream,
 ) -> ffi::c_ulong {
-    let Some(substream) = NonNull::new(substream) else {
-        return 0;
-    };
     // SAFETY: See the function's safety section.
-    unsafe { ops(data) }.pointer(PcmSubstream(substream)) as ffi::c_ulong
+    unsafe { holder(data) }.ops.pointer() as ffi::c_ulong
 }
 
 // The callbacks above are the ones `glue.h` declares.
@@ -264,4 +373,11 @@ crate::glue::check_c_signature! {
     snd_dmus_pcm_prepare => snd_dmus_pcm_prepare,
     snd_dmus_pcm_trigger => snd_dmus_pcm_trigger,
     snd_dmus_pcm_pointer => snd_dmus_pcm_pointer,
+}
+
+// Misuse that must not compile (`scripts/check.sh`, `make
+// DMUS_MISUSE=keep_pcm`): the running substream cannot leave the closure.
+#[cfg(dmus_misuse_keep_pcm)]
+fn keep_running(link: &PcmLink) -> Option<RunningPcm<'static>> {
+    link.with_running(|running| running)
 }

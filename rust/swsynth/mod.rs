@@ -25,7 +25,7 @@ use crate::dmus::{
     DmusStreamType, Error as DmusError, EventChain, KsState, MiniportDMus, Mxf, NewStream,
 };
 use crate::port::{
-    alsa::{Card, CardExtras, CardNames, RawmidiOps},
+    alsa::{CapturePcm, Card, CardExtras, CardNames, RawmidiOps},
     clock::KernelClock,
     dmusdev::DmusDev,
     hwdep::HwdepOps,
@@ -271,6 +271,7 @@ pub(crate) fn bind(
     port.dmus().set_name(&shortname);
     let ops: Arc<dyn RawmidiOps> = port.clone();
     let dmus_ops: Arc<dyn HwdepOps> = port.clone();
+    let pcm_link = sink.pcm_link();
     let pcm_ops: Arc<dyn PcmOps> =
         Arc::new(SinkPcm(sink), GFP_KERNEL).map_err(|e| wire_error(e.into()))?;
     let card = Card::new(
@@ -288,7 +289,12 @@ pub(crate) fn bind(
         dmus_ops,
         CardExtras {
             rawmidi_input: false,
-            pcm: Some((c"DMus Synth Wave", rate, pcm_ops)),
+            pcm: Some(CapturePcm {
+                name: c"DMus Synth Wave",
+                rate,
+                ops: pcm_ops,
+                link: pcm_link,
+            }),
         },
     )
     .map_err(|e| {

@@ -33,7 +33,7 @@ use crate::dmus::{
 use crate::port::{
     clock::KernelClock,
     irqlock::{new_spinlock_irq, SpinLockIrq},
-    pcm::{PcmBuffer, PcmOps, PcmSubstream, FRAME_BYTES},
+    pcm::{PcmBuffer, PcmLink, PcmOps, PcmSubstream, FRAME_BYTES},
     pool::KPool,
 };
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -80,7 +80,8 @@ pub(crate) struct LogEntry {
 /// What the capture and the event queue share (the PCM lock: taken by
 /// `trigger` with interrupts off, by `pointer`, the tick and `put_message`).
 struct PcmState {
-    substream: Option<PcmSubstream>,
+    /// A capture is open.
+    open: bool,
     running: bool,
     /// Bumped at each start: the tick drops what it rendered for an older one.
     generation: u64,
@@ -204,6 +205,8 @@ pub(crate) struct WaveSink {
     /// Voice-frames rendered since creation: each engine call's frames times
     /// the voices sounding at its start.
     pub(crate) voice_frames: AtomicU64,
+    /// The capture substream, as the PCM layer keeps it.
+    link: Arc<PcmLink>,
 }
 
 impl_has_hr_timer! {
@@ -235,6 +238,12 @@ pub(crate) struct ClockState {
 }
 
 impl WaveSink {
+    /// The link its capture PCM keeps the substream in: for
+    /// [`crate::port::alsa::Card::new`].
+    pub(crate) fn pcm_link(&self) -> Arc<PcmLink> {
+        self.link.clone()
+    }
+
     /// A sink rendering `engine` as `params` say. `-ENOMEM` on allocation
     /// failure, `-EINVAL` for a rate of 0 or a skew beyond ±10000 ppm, or a
     /// negative delay.
@@ -254,12 +263,13 @@ impl WaveSink {
             log.push(LogEntry::default(), GFP_KERNEL)?;
         }
         let (bank_bytes, bank_downloads) = engine.bank_size();
+        let link = PcmLink::new()?;
         Arc::pin_init(
             pin_init!(Self {
                 timer <- HrTimer::new(),
                 pcm <- new_spinlock_irq!(
                     PcmState {
-                        substream: None,
+                        open: false,
                         running: false,
                         generation: 0,
                         buffer: PcmBuffer::default(),
@@ -299,6 +309,7 @@ impl WaveSink {
                 render_ns: AtomicU64::new(0),
                 frames: AtomicU64::new(0),
                 voice_frames: AtomicU64::new(0),
+                link,
             }),
             GFP_KERNEL,
         )
@@ -425,7 +436,6 @@ impl WaveSink {
             Err(_) => return,
         };
         let mut periods = 0;
-        let mut substream = None;
         loop {
             // What to render next: up to the target, the next event's sample
             // or a stage's worth.
@@ -496,11 +506,12 @@ impl WaveSink {
             if !pcm.running || pcm.generation != generation {
                 return;
             }
-            if let Some(s) = pcm.substream {
-                let at = (pcm.written % pcm.buffer.frames.max(1) as u64) as usize;
-                s.write_bytes(at, bytes);
-                substream = Some(s);
-            }
+            let at = (pcm.written % pcm.buffer.frames.max(1) as u64) as usize;
+            self.link.with_running(|running| {
+                if let Some(running) = running {
+                    running.write_bytes(at, bytes);
+                }
+            });
             pcm.written += frames as u64;
             pcm.rendered += frames as i64;
             pcm.period_fill += frames;
@@ -526,11 +537,9 @@ impl WaveSink {
         }
         drop(tick);
         if periods > 0 {
-            if let Some(s) = substream {
-                // Outside the locks: ALSA may stop the stream (overrun),
-                // which calls `trigger(false)`.
-                s.period_elapsed();
-            }
+            // Outside the locks: ALSA may stop the stream (overrun), which
+            // calls `trigger(false)`.
+            self.link.period_elapsed();
         }
     }
 
@@ -621,35 +630,32 @@ impl Mxf for WaveSink {
 /// The capture PCM's ops, over the sink.
 pub(crate) struct SinkPcm(pub(crate) Arc<WaveSink>);
 
-// SAFETY: `open` stores the substream in `pcm.substream` and `close` clears it
-// after stopping the tick (which waits for a running one), so no use
-// outlives `close`. Buffer writes and `period_elapsed` happen only in the
-// tick, the writes under the PCM lock with `running` set (which `trigger`
-// sets and clears under the same lock), `period_elapsed` with no lock held
-// (ALSA ignores it on a stream that stopped since).
-unsafe impl PcmOps for SinkPcm {
-    fn open(&self, substream: PcmSubstream) -> Result {
+/// The substream is in the sink's [`PcmLink`]: the tick writes frames
+/// through it while the capture runs, and reports periods with no lock held
+/// (ALSA ignores a report for a stream that stopped since).
+impl PcmOps for SinkPcm {
+    fn open(&self) -> Result {
         {
             let mut pcm = self.0.pcm.lock();
-            if pcm.substream.is_some() {
+            if pcm.open {
                 return Err(EBUSY);
             }
-            pcm.substream = Some(substream);
+            pcm.open = true;
             pcm.running = false;
         }
         self.0.start_timer();
         Ok(())
     }
 
-    fn close(&self, _substream: PcmSubstream) {
+    fn close(&self) {
         self.0.stop_timer();
         let mut pcm = self.0.pcm.lock();
         pcm.running = false;
-        pcm.substream = None;
+        pcm.open = false;
         pcm.len = 0;
     }
 
-    fn prepare(&self, substream: PcmSubstream) -> Result {
+    fn prepare(&self, substream: PcmSubstream<'_>) -> Result {
         let buffer = substream.buffer();
         let mut pcm = self.0.pcm.lock();
         pcm.buffer = buffer;
@@ -660,7 +666,7 @@ unsafe impl PcmOps for SinkPcm {
         Ok(())
     }
 
-    fn trigger(&self, _substream: PcmSubstream, up: bool) {
+    fn trigger(&self, up: bool) {
         let mut pcm = self.0.pcm.lock();
         if up {
             pcm.generation += 1;
@@ -677,7 +683,7 @@ unsafe impl PcmOps for SinkPcm {
         pcm.running = up;
     }
 
-    fn pointer(&self, _substream: PcmSubstream) -> usize {
+    fn pointer(&self) -> usize {
         let pcm = self.0.pcm.lock();
         (pcm.written % pcm.buffer.frames.max(1) as u64) as usize
     }
