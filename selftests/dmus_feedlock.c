@@ -24,23 +24,6 @@
 
 #define ROUNDS 5
 
-/* "@name: value" of the feed file @path, or -1. */
-static long long feed_value(const char *path, const char *name)
-{
-	char line[128];
-	long long v = -1;
-	size_t len = strlen(name);
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':')
-			v = strtoll(line + len + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 /*
  * Fills the queue of writer @w with full writes of ascending times from
  * @base, after a far-future event when @far; the feed file's figures into
@@ -71,8 +54,8 @@ static int load(int w, const char *feed, bool far, long long *ns, long long *ste
 			return -1;
 		base += i;
 	}
-	*ns = feed_value(feed, "max_irqoff_ns");
-	*steps = feed_value(feed, "max_insert_steps");
+	*ns = dmus_key_value(feed, "max_irqoff_ns");
+	*steps = dmus_key_value(feed, "max_insert_steps");
 	return *ns < 0 || *steps < 0 ? -1 : 0;
 }
 

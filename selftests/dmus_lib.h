@@ -297,16 +297,14 @@ static inline bool dmus_virt_debugfs(char *buf, size_t len)
 	return true;
 }
 
-/* The value of "@name: value" in the virtual MPU-401's counters file, or -1. */
-static inline long long dmus_virt_counter(const char *dir, const char *name)
+/* The value of the line "@name: value" of the file @path, or -1. */
+static inline long long dmus_key_value(const char *path, const char *name)
 {
-	char path[400], line[128];
+	char line[256];
 	long long value = -1;
 	size_t len = strlen(name);
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "%s/counters", dir);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -314,6 +312,15 @@ static inline long long dmus_virt_counter(const char *dir, const char *name)
 			value = strtoll(line + len + 1, NULL, 10);
 	fclose(f);
 	return value;
+}
+
+/* The value of "@name: value" in the virtual MPU-401's counters file, or -1. */
+static inline long long dmus_virt_counter(const char *dir, const char *name)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/counters", dir);
+	return dmus_key_value(path, name);
 }
 
 /*

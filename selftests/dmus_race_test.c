@@ -451,23 +451,6 @@ TEST_F(race, io_uring_offsets_reach_no_other_file)
 
 /* --- bounded work under the feed lock ----------------------------------------- */
 
-/* "@name: value" of the port's feed file, or -1. */
-static long long feed_value(const char *path, const char *name)
-{
-	char line[128];
-	long long v = -1;
-	size_t len = strlen(name);
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':')
-			v = strtoll(line + len + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 /*
  * One far-future event queued, then writes of ascending times before it:
  * each event lands between the queue's head and tail. Queueing a write may
@@ -496,7 +479,7 @@ TEST_F(race, queueing_a_write_walks_the_queue_at_most_once)
 			wb_event(&wb, i, STRUCT, MIDI(0x94, 0x3c, 0x40));
 		ASSERT_EQ(0, wb_write(w, &wb));
 	}
-	fwd_ns = feed_value(self->feed, "max_irqoff_ns");
+	fwd_ns = dmus_key_value(self->feed, "max_irqoff_ns");
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_STOP));
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_RUN));
 
@@ -512,8 +495,8 @@ TEST_F(race, queueing_a_write_walks_the_queue_at_most_once)
 		ASSERT_EQ(0, wb_write(w, &wb));
 		total += 1000;
 	}
-	steps = feed_value(self->feed, "max_insert_steps");
-	worst_ns = feed_value(self->feed, "max_irqoff_ns");
+	steps = dmus_key_value(self->feed, "max_insert_steps");
+	worst_ns = dmus_key_value(self->feed, "max_irqoff_ns");
 	TH_LOG("longest feed lock hold: forward %lld ns, before a far event %lld ns; %lld steps",
 	       fwd_ns, worst_ns, steps);
 	EXPECT_LE(0, steps);

@@ -55,23 +55,6 @@ static bool synth_debugfs(char *out, size_t len)
 	return false;
 }
 
-/* The value of "@key: N" in @path, or -1. */
-static long long read_key(const char *path, const char *key)
-{
-	char line[256];
-	long long v = -1;
-	size_t kl = strlen(key);
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':')
-			v = atoll(line + kl + 1);
-	fclose(f);
-	return v;
-}
-
 /* Starts arecord on @card's capture for @secs seconds into RAW; its pid. */
 static pid_t start_arecord(int card, int secs)
 {
@@ -218,7 +201,7 @@ static bool wait_key(const char *path, const char *key, long long want)
 	int i;
 
 	for (i = 0; i < 500; i++) {
-		if (read_key(path, key) == want)
+		if (dmus_key_value(path, key) == want)
 			return true;
 		usleep(10000);
 	}
@@ -295,8 +278,8 @@ TEST_F_TIMEOUT(synth, clicks_start_on_the_sample_of_their_presentation_time, 120
 	ASSERT_LT(0, pid);
 	ASSERT_TRUE(wait_running(self->card));
 	snprintf(path, sizeof(path), "%s/clock", self->dbg);
-	origin = read_key(path, "origin_time");
-	rate = read_key(path, "rate");
+	origin = dmus_key_value(path, "origin_time");
+	rate = dmus_key_value(path, "rate");
 	ASSERT_LT(0, origin);
 	ASSERT_EQ(RATE, rate);
 
@@ -414,13 +397,13 @@ static void synth_drift(struct __test_metadata *_metadata, bool sync, struct dri
 	ASSERT_LT(0, pid);
 	ASSERT_TRUE(wait_running(card));
 	snprintf(path, sizeof(path), "%s/clock", dbg);
-	start = read_key(path, "start_time");
-	rate = read_key(path, "rate");
-	skew = read_key(path, "skew_ppm");
+	start = dmus_key_value(path, "start_time");
+	rate = dmus_key_value(path, "rate");
+	skew = dmus_key_value(path, "skew_ppm");
 	ASSERT_LT(0, start);
 	ASSERT_EQ(RATE, rate);
 	ASSERT_EQ(DRIFT_PPM, skew);
-	ASSERT_EQ(sync, read_key(path, "sync"));
+	ASSERT_EQ(sync, dmus_key_value(path, "sync"));
 
 	fd = open(dmus, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -488,7 +471,7 @@ static void synth_drift(struct __test_metadata *_metadata, bool sync, struct dri
 	fprintf(stderr,
 		"# %d ppm, SyncToMaster %s: %d on-time clicks, %d late; |error| median %.1f us, max %.1f us; last click %.1f us (the skew alone: %.1f us); last drift measured %lld (100 ns)\n",
 		DRIFT_PPM, sync ? "on" : "off", r->checked, r->late, r->median_us, r->max_us,
-		r->last_us, r->last_pred_us, read_key(path, "drift"));
+		r->last_us, r->last_pred_us, dmus_key_value(path, "drift"));
 	EXPECT_EQ(DRIFT_CLICKS, r->checked + r->late);
 	EXPECT_LE(DRIFT_CLICKS * 3 / 4, r->checked);
 }
@@ -547,7 +530,7 @@ TEST_F_TIMEOUT(synth, banks_load_through_the_dmus_device, 120)
 	memcpy(&downloads, gm + 8, 4);
 	ASSERT_TRUE(find_dmus(self->card, dmus, sizeof(dmus)));
 	snprintf(counters, sizeof(counters), "%s/counters", self->dbg);
-	EXPECT_EQ(BUILTIN_BANK_BYTES, read_key(counters, "bank_bytes"));
+	EXPECT_EQ(BUILTIN_BANK_BYTES, dmus_key_value(counters, "bank_bytes"));
 
 	ro = open(dmus, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, ro);
@@ -569,16 +552,16 @@ TEST_F_TIMEOUT(synth, banks_load_through_the_dmus_device, 120)
 	ASSERT_LT(0, pid);
 	ASSERT_TRUE(wait_running(self->card));
 	usleep(100000);
-	EXPECT_EQ(BUILTIN_BANK_BYTES, read_key(counters, "bank_bytes"));
-	EXPECT_EQ(0, read_key(counters, "banks_loaded"));
+	EXPECT_EQ(BUILTIN_BANK_BYTES, dmus_key_value(counters, "bank_bytes"));
+	EXPECT_EQ(0, dmus_key_value(counters, "banks_loaded"));
 	EXPECT_EQ(0, load_bank(fd, gm, len));
 	free(gm);
 	EXPECT_TRUE(wait_key(counters, "bank_bytes", len));
-	EXPECT_EQ(downloads, read_key(counters, "bank_downloads"));
-	EXPECT_EQ(1, read_key(counters, "banks_loaded"));
+	EXPECT_EQ(downloads, dmus_key_value(counters, "bank_downloads"));
+	EXPECT_EQ(1, dmus_key_value(counters, "banks_loaded"));
 	EXPECT_EQ(0, load_bank(fd, NULL, 0));
 	EXPECT_TRUE(wait_key(counters, "bank_bytes", BUILTIN_BANK_BYTES));
-	EXPECT_EQ(2, read_key(counters, "banks_loaded"));
+	EXPECT_EQ(2, dmus_key_value(counters, "banks_loaded"));
 	EXPECT_EQ(0, wait_exit(pid));
 	close(fd);
 }
