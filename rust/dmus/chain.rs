@@ -105,10 +105,12 @@ impl<P: PoolRef> EventChain<P> {
         }
     }
 
-    /// The presentation time of event `idx`, which must be on this chain.
+    /// The presentation time of event `idx`, which must be on this chain, or on a list of
+    /// this chain's pool that the calling method took over ([`Self::take_all`]).
     fn time_of(&self, idx: u32) -> ReferenceTime {
-        // SAFETY: the callers pass the head, the tail or an event reached from the head, so
-        // `idx` is owned by this chain, which is borrowed shared while the view lives.
+        // SAFETY: the callers pass the head, the tail or an event reached from the head of
+        // this chain or of a list they took over, so `idx` is owned by the caller, which
+        // holds `self` while the view lives.
         unsafe { EventRef::new(&self.pool, idx) }.pres_time()
     }
 
@@ -307,7 +309,7 @@ impl<P: PoolRef> EventChain<P> {
         let most = self.len.saturating_add(b_len);
         while a != NIL && b != NIL && steps < most {
             // Equal times: this chain's event first.
-            let take = if self.time_of_taken(b) < self.time_of(a) {
+            let take = if self.time_of(b) < self.time_of(a) {
                 let t = b;
                 b = self.next_of(b);
                 t
@@ -346,39 +348,41 @@ impl<P: PoolRef> EventChain<P> {
         Ok(steps)
     }
 
-    /// The presentation time of event `idx` of this chain's pool, which the caller owns
-    /// through a list taken from another chain ([`Self::take_all`]).
-    fn time_of_taken(&self, idx: u32) -> ReferenceTime {
-        // SAFETY: `idx` is an event of this pool that the caller (`merge`) owns through the
-        // list it took from this chain; no one else touches it while the view lives.
-        unsafe { EventRef::new(&self.pool, idx) }.pres_time()
-    }
-
     /// Removes and returns the longest leading run of events in time order (each not
     /// earlier than the one before). O(length of the run).
     fn split_run(&mut self) -> EventChain<P> {
-        let mut run = EventChain::new(self.pool.clone());
-        if self.head == NIL {
-            return run;
+        self.split_leading(|previous, time| previous.is_none_or(|p| p <= time))
+    }
+
+    /// Removes and returns the leading events for which `takes(previous, time)` holds,
+    /// `previous` being the time of the event before (`None` for the first). O(number
+    /// removed, plus one).
+    fn split_leading(
+        &mut self,
+        mut takes: impl FnMut(Option<ReferenceTime>, ReferenceTime) -> bool,
+    ) -> EventChain<P> {
+        let mut taken = EventChain::new(self.pool.clone());
+        if self.head == NIL || !takes(None, self.time_of(self.head)) {
+            return taken;
         }
         let mut last = self.head;
         let mut count = 1usize;
         let mut cur = self.next_of(last);
-        while cur != NIL && self.time_of(last) <= self.time_of(cur) && count < self.len {
+        while cur != NIL && count < self.len && takes(Some(self.time_of(last)), self.time_of(cur)) {
             last = cur;
             cur = self.next_of(cur);
             count += 1;
         }
-        run.head = self.head;
-        run.tail = last;
-        run.len = count;
+        taken.head = self.head;
+        taken.tail = last;
+        taken.len = count;
         self.set_next(last, NIL);
         self.head = cur;
         if cur == NIL {
             self.tail = NIL;
         }
         self.len = self.len.saturating_sub(count);
-        run
+        taken
     }
 
     /// Sorts the chain by presentation time, stable (events with equal times keep their
@@ -427,28 +431,7 @@ impl<P: PoolRef> EventChain<P> {
     /// Removes and returns the leading events whose `pres_time <= now` (all of them when the
     /// chain is ordered by time). O(number removed).
     pub(super) fn split_due(&mut self, now: ReferenceTime) -> EventChain<P> {
-        let mut due = EventChain::new(self.pool.clone());
-        if self.head == NIL || self.time_of(self.head) > now {
-            return due;
-        }
-        let mut last = self.head;
-        let mut count = 1usize;
-        let mut cur = self.next_of(last);
-        while cur != NIL && self.time_of(cur) <= now && count < self.len {
-            last = cur;
-            cur = self.next_of(cur);
-            count += 1;
-        }
-        due.head = self.head;
-        due.tail = last;
-        due.len = count;
-        self.set_next(last, NIL);
-        self.head = cur;
-        if cur == NIL {
-            self.tail = NIL;
-        }
-        self.len = self.len.saturating_sub(count);
-        due
+        self.split_leading(|_, time| time <= now)
     }
 }
 
