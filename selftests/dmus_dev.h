@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include "dmus_lib.h"
 #include "snd_dmus.h"
 
 #define MS 1000000LL			/* 1 ms in ns */
@@ -489,6 +490,47 @@ static inline size_t dmus_wire_since(const char *dbg, long long byte_ns, long lo
 	}
 	fclose(f);
 	return n;
+}
+
+/* The module loaded with one virtual MPU-401, and what the tests use of it. */
+struct dmus_virt_dev {
+	int card;
+	char dev[300];		/* /dev/snd/hwC<card>D<n> */
+	char midi[64];		/* /dev/snd/midiC<card>D0 */
+	char dbg[300];		/* the virtual MPU-401's debugfs directory */
+	long long byte_ns;	/* its byte's wire time */
+	struct snd_dmus_info info;
+};
+
+/*
+ * Reloads the module with one virtual MPU-401 (and no PnP device: the test
+ * VM's PnP MPU-401s have no chip behind them), the kernel log cleared, and
+ * fills @d. NULL, or the step that failed.
+ */
+static inline const char *dmus_virt_dev_load(struct dmus_virt_dev *d)
+{
+	int fd, err;
+
+	dmus_load_deps();
+	dmus_unload();
+	dmus_klog_clear();
+	if (dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"))
+		return "load with virt=1";
+	d->card = dmus_card();
+	if (d->card < 0)
+		return "find the card";
+	snprintf(d->midi, sizeof(d->midi), "/dev/snd/midiC%dD0", d->card);
+	if (!find_dmus(d->card, d->dev, sizeof(d->dev)))
+		return "find the DMus device";
+	if (!dmus_virt_debugfs(d->dbg, sizeof(d->dbg)))
+		return "find the chip's debugfs";
+	d->byte_ns = dmus_virt_counter(d->dbg, "byte_ns");
+	fd = open(d->dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return "open the DMus device";
+	err = ioctl(fd, SND_DMUS_IOCTL_INFO, &d->info);
+	close(fd);
+	return err ? "SND_DMUS_IOCTL_INFO" : NULL;
 }
 
 #endif /* DMUS_DEV_H */

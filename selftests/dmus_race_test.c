@@ -32,37 +32,20 @@
 #define PER_WRITE (4 * PER_BUFFER)
 
 FIXTURE(race) {
-	int card;
-	char dev[300];		/* /dev/snd/hwC<card>D<n> */
-	char midi[64];		/* /dev/snd/midiC<card>D0 */
-	char dbg[300];		/* the virtual MPU-401's debugfs directory */
+	struct dmus_virt_dev v;
 	char feed[300];		/* the port's debugfs feed file */
-	long long byte_ns;
-	struct snd_dmus_info info;
 };
 
 FIXTURE_SETUP(race)
 {
-	int fd;
+	const char *failed;
 
 	if (geteuid())
 		SKIP(return, "needs root");
-	dmus_load_deps();
-	dmus_unload();
-	dmus_klog_clear();
-	ASSERT_EQ(0, dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"));
-	self->card = dmus_card();
-	ASSERT_LE(0, self->card);
-	snprintf(self->midi, sizeof(self->midi), "/dev/snd/midiC%dD0", self->card);
-	ASSERT_TRUE(find_dmus(self->card, self->dev, sizeof(self->dev)));
-	ASSERT_TRUE(dmus_virt_debugfs(self->dbg, sizeof(self->dbg)));
+	failed = dmus_virt_dev_load(&self->v);
+	ASSERT_TRUE(failed == NULL) TH_LOG("cannot %s", failed);
 	snprintf(self->feed, sizeof(self->feed),
-		 "/sys/kernel/debug/snd-dmus-mpu401-card%d/feed", self->card);
-	self->byte_ns = dmus_virt_counter(self->dbg, "byte_ns");
-	fd = open(self->dev, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioctl(fd, SND_DMUS_IOCTL_INFO, &self->info));
-	close(fd);
+		 "/sys/kernel/debug/snd-dmus-mpu401-card%d/feed", self->v.card);
 }
 
 FIXTURE_TEARDOWN(race)
@@ -143,9 +126,9 @@ TEST_F(race, concurrent_writes_queue_all_or_nothing)
 	__s64 far;
 
 	ASSERT_NE(NULL, wr);
-	w = open(self->dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	w = open(self->v.dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, w);
-	ASSERT_LT(PER_WRITE * 2, (int)self->info.queue_size);
+	ASSERT_LT(PER_WRITE * 2, (int)self->v.info.queue_size);
 	far = ahead(w, 600000000LL);		/* a minute ahead: nothing plays */
 	for (round = 0; round < ROUNDS; round++) {
 		struct snd_dmus_status st;
@@ -231,7 +214,7 @@ TEST_F(race, stop_leaves_nothing_to_play_at_the_next_run)
 	pthread_t th[2];
 	int w, round, i, queued_bad = 0, played_bad = 0;
 
-	w = open(self->dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	w = open(self->v.dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, w);
 	for (i = 0; i < 2; i++) {
 		h[i] = (struct hammer){ .fd = w, .stop = &stop, .hold = &hold,
@@ -259,7 +242,7 @@ TEST_F(race, stop_leaves_nothing_to_play_at_the_next_run)
 		t0 = now_ns();
 		ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_RUN));
 		usleep(150000);
-		n = dmus_wire_since(self->dbg, self->byte_ns, t0);
+		n = dmus_wire_since(self->v.dbg, self->v.byte_ns, t0);
 		if (n && played_bad++ < 5)
 			TH_LOG("round %d: %zu bytes on the wire after RUN, none written since",
 			       round, n);
@@ -293,7 +276,7 @@ TEST_F(race, pollout_waits_for_sysex_buffers_too)
 	sx[0] = 0xf0;
 	memset(sx + 1, 0x11, sizeof(sx) - 2);
 	sx[sizeof(sx) - 1] = 0xf7;
-	w = open(self->dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	w = open(self->v.dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, w);
 	far = ahead(w, 600000000LL);
 	for (n = 0; n < 200 && !err; n++) {
@@ -303,7 +286,7 @@ TEST_F(race, pollout_waits_for_sysex_buffers_too)
 	}
 	ASSERT_EQ(EAGAIN, err) TH_LOG("write %d of a 1 KiB SysEx", n);
 	/* Events to spare, buffers none. */
-	EXPECT_LT(self->info.queue_size / 2, dstatus(w).free_events);
+	EXPECT_LT(self->v.info.queue_size / 2, dstatus(w).free_events);
 	pfd = (struct pollfd){ .fd = w, .events = POLLOUT };
 	EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("POLLOUT with no buffer for the next SysEx");
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_STOP));
@@ -404,11 +387,11 @@ TEST_F(race, io_uring_offsets_reach_no_other_file)
 	if (res == -ENOSYS)
 		SKIP(return, "no io_uring in this kernel");
 	ASSERT_EQ(0, res) TH_LOG("io_uring_setup: %s", strerror(-res));
-	a = open(self->dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	b = open(self->dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	a = open(self->v.dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	b = open(self->v.dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
-	m = open(self->midi, O_WRONLY | O_CLOEXEC);
+	m = open(self->v.midi, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, m);
 	ASSERT_EQ(3, write(m, note, sizeof(note)));
 	close(m);
@@ -432,7 +415,7 @@ TEST_F(race, io_uring_offsets_reach_no_other_file)
 		EXPECT_TRUE(rec_is(&r[0], note, 3));
 
 	/* A writer's io_uring write naming a reader's offset is still the writer's. */
-	wfd = open(self->dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	wfd = open(self->v.dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, wfd);
 	wb_reset(&wb, ahead(wfd, 600000000LL));
 	wb_event(&wb, 0, STRUCT, MIDI(0x90, 0x3c, 0x40));
@@ -459,26 +442,37 @@ TEST_F(race, io_uring_offsets_reach_no_other_file)
  * this case and for a forward-ordered write of the same size; make bench
  * has the figures.
  */
+#define ASCENDING_WRITES 2
+
+/* ASCENDING_WRITES writes of 1000 events in time order from @base: 0 or errno. */
+static int ascending_writes(int w, __s64 base)
+{
+	int k, i, err = 0;
+
+	for (k = 0; k < ASCENDING_WRITES && !err; k++) {
+		wb_reset(&wb, base + k * 10000);
+		for (i = 0; i < 1000; i++)
+			wb_event(&wb, i, STRUCT, MIDI(0x94, 0x3c, 0x40));
+		err = wb_write(w, &wb);
+	}
+	return err;
+}
+
 TEST_F(race, queueing_a_write_walks_the_queue_at_most_once)
 {
 	long long steps, fwd_ns, worst_ns;
-	int w, k, i, total = 0;
+	int w, total = ASCENDING_WRITES * 1000;
 	__s64 base, far;
 
 	ASSERT_EQ(0, access(self->feed, R_OK)) TH_LOG("%s", self->feed);
-	w = open(self->dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	w = open(self->v.dev, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, w);
 	base = ahead(w, 600000000LL);
 	far = base + 6000000000LL;
 
 	/* Forward order into an empty queue. */
 	ASSERT_EQ(0, write_file(self->feed, "reset"));
-	for (k = 0; k < 2; k++) {
-		wb_reset(&wb, base + k * 10000);
-		for (i = 0; i < 1000; i++)
-			wb_event(&wb, i, STRUCT, MIDI(0x94, 0x3c, 0x40));
-		ASSERT_EQ(0, wb_write(w, &wb));
-	}
+	ASSERT_EQ(0, ascending_writes(w, base));
 	fwd_ns = dmus_key_value(self->feed, "max_irqoff_ns");
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_STOP));
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_RUN));
@@ -488,13 +482,7 @@ TEST_F(race, queueing_a_write_walks_the_queue_at_most_once)
 	wb_event(&wb, 0, STRUCT, MIDI(0x94, 0x3c, 0x40));
 	ASSERT_EQ(0, wb_write(w, &wb));
 	ASSERT_EQ(0, write_file(self->feed, "reset"));
-	for (k = 0; k < 2; k++) {
-		wb_reset(&wb, base + k * 10000);
-		for (i = 0; i < 1000; i++)
-			wb_event(&wb, i, STRUCT, MIDI(0x94, 0x3c, 0x40));
-		ASSERT_EQ(0, wb_write(w, &wb));
-		total += 1000;
-	}
+	ASSERT_EQ(0, ascending_writes(w, base));
 	steps = dmus_key_value(self->feed, "max_insert_steps");
 	worst_ns = dmus_key_value(self->feed, "max_irqoff_ns");
 	TH_LOG("longest feed lock hold: forward %lld ns, before a far event %lld ns; %lld steps",

@@ -34,12 +34,7 @@
 /* --- the fixture --------------------------------------------------------- */
 
 FIXTURE(dmus) {
-	int card;
-	char dev[300];		/* /dev/snd/hwC<card>D<n> */
-	char midi[64];		/* /dev/snd/midiC<card>D0 */
-	char dbg[300];		/* the virtual MPU-401's debugfs directory */
-	long long byte_ns;
-	struct snd_dmus_info info;
+	struct dmus_virt_dev v;
 	int fds[MAX_FDS];
 	int nfds;
 };
@@ -58,7 +53,7 @@ static int xopen(FIXTURE_DATA(dmus) *self, const char *path, int flags)
 
 static int dopen(FIXTURE_DATA(dmus) *self, int flags)
 {
-	return xopen(self, self->dev, flags);
+	return xopen(self, self->v.dev, flags);
 }
 
 static int xclose(FIXTURE_DATA(dmus) *self, int fd)
@@ -74,7 +69,7 @@ static int xclose(FIXTURE_DATA(dmus) *self, int fd)
 /* The bytes that arrived at IN at or after @since_ns, into wire[]; how many. */
 static size_t wire_since(FIXTURE_DATA(dmus) *self, long long since_ns)
 {
-	return dmus_wire_since(self->dbg, self->byte_ns, since_ns);
+	return dmus_wire_since(self->v.dbg, self->v.byte_ns, since_ns);
 }
 
 /* The complete messages on the wire since @since_ns, into msgs[]; how many. */
@@ -96,27 +91,14 @@ static int wait_msgs(FIXTURE_DATA(dmus) *self, long long since_ns, int want)
 
 FIXTURE_SETUP(dmus)
 {
-	int fd;
+	const char *failed;
 
 	self->nfds = 0;
 	if (geteuid())
 		SKIP(return, "needs root");
-	dmus_load_deps();
-	dmus_unload();
-	dmus_klog_clear();
-	/* Only the virtual chip: the test VM's PnP MPU-401s have no chip behind them. */
-	ASSERT_EQ(0, dmus_load("virt=1 pnp=0,0,0,0,0,0,0,0"));
-	self->card = dmus_card();
-	ASSERT_LE(0, self->card);
-	snprintf(self->midi, sizeof(self->midi), "/dev/snd/midiC%dD0", self->card);
-	ASSERT_TRUE(find_dmus(self->card, self->dev, sizeof(self->dev)));
-	ASSERT_TRUE(dmus_virt_debugfs(self->dbg, sizeof(self->dbg)));
-	self->byte_ns = dmus_virt_counter(self->dbg, "byte_ns");
-	ASSERT_EQ(320000, self->byte_ns);
-	fd = open(self->dev, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioctl(fd, SND_DMUS_IOCTL_INFO, &self->info));
-	close(fd);
+	failed = dmus_virt_dev_load(&self->v);
+	ASSERT_TRUE(failed == NULL) TH_LOG("cannot %s", failed);
+	ASSERT_EQ(320000, self->v.byte_ns);
 }
 
 FIXTURE_TEARDOWN(dmus)
@@ -143,20 +125,20 @@ TEST_F(dmus, info_and_clock_count_monotonic_time_in_100ns)
 	memset(&hi, 0, sizeof(hi));
 	ASSERT_EQ(0, ioctl(fd, SNDRV_HWDEP_IOCTL_INFO, &hi));
 	EXPECT_STREQ(SND_DMUS_HWDEP_ID, (const char *)hi.id);
-	EXPECT_EQ(self->card, hi.card);
+	EXPECT_EQ(self->v.card, hi.card);
 	EXPECT_EQ(SND_DMUS_HWDEP_IFACE, hi.iface);
 	ASSERT_EQ(0, ioctl(fd, SND_DMUS_IOCTL_PVERSION, &version));
 	EXPECT_EQ(SND_DMUS_PROTOCOL_VERSION, version);
 
-	EXPECT_EQ((__u32)SND_DMUS_PROTOCOL_VERSION, self->info.version);
-	EXPECT_EQ(1U, self->info.channel_groups);
-	EXPECT_EQ((__u32)SND_DMUS_WRITE_MAX, self->info.write_max);
-	EXPECT_LT(0U, self->info.queue_size);
-	EXPECT_LT(0U, self->info.capture_size);
-	EXPECT_EQ(32U, self->info.capture_piece);
-	EXPECT_LE(0, self->info.prefetch);
-	EXPECT_NE(0, self->info.name[0]);
-	EXPECT_NE(NULL, memchr(self->info.name, '\0', sizeof(self->info.name)));
+	EXPECT_EQ((__u32)SND_DMUS_PROTOCOL_VERSION, self->v.info.version);
+	EXPECT_EQ(1U, self->v.info.channel_groups);
+	EXPECT_EQ((__u32)SND_DMUS_WRITE_MAX, self->v.info.write_max);
+	EXPECT_LT(0U, self->v.info.queue_size);
+	EXPECT_LT(0U, self->v.info.capture_size);
+	EXPECT_EQ(32U, self->v.info.capture_piece);
+	EXPECT_LE(0, self->v.info.prefetch);
+	EXPECT_NE(0, self->v.info.name[0]);
+	EXPECT_NE(NULL, memchr(self->v.info.name, '\0', sizeof(self->v.info.name)));
 	EXPECT_EQ(-1, ioctl(fd, _IO('H', 0xdf)));
 	EXPECT_EQ(ENOTTY, errno);
 
@@ -184,8 +166,8 @@ TEST_F(dmus, one_writer_across_dmus_and_rawmidi)
 	EXPECT_EQ(-EBUSY, dopen(self, O_WRONLY));
 	EXPECT_EQ(-EBUSY, dopen(self, O_RDWR));
 	/* O_NONBLOCK: a busy rawmidi stream makes a blocking open wait (ALSA). */
-	EXPECT_EQ(-EBUSY, xopen(self, self->midi, O_WRONLY | O_NONBLOCK));
-	EXPECT_EQ(-EBUSY, xopen(self, self->midi, O_RDWR | O_NONBLOCK));
+	EXPECT_EQ(-EBUSY, xopen(self, self->v.midi, O_WRONLY | O_NONBLOCK));
+	EXPECT_EQ(-EBUSY, xopen(self, self->v.midi, O_RDWR | O_NONBLOCK));
 	r = dopen(self, O_RDONLY);
 	EXPECT_LE(0, r);
 	EXPECT_EQ(0, xclose(self, w));
@@ -194,11 +176,11 @@ TEST_F(dmus, one_writer_across_dmus_and_rawmidi)
 	w = dopen(self, O_RDWR);
 	ASSERT_LE(0, w);
 	EXPECT_EQ(-EBUSY, dopen(self, O_WRONLY));
-	EXPECT_EQ(-EBUSY, xopen(self, self->midi, O_WRONLY | O_NONBLOCK));
+	EXPECT_EQ(-EBUSY, xopen(self, self->v.midi, O_WRONLY | O_NONBLOCK));
 	EXPECT_EQ(0, xclose(self, w));
 
 	/* The rawmidi output first. */
-	m = xopen(self, self->midi, O_WRONLY | O_NONBLOCK);
+	m = xopen(self, self->v.midi, O_WRONLY | O_NONBLOCK);
 	ASSERT_LE(0, m);
 	EXPECT_EQ(-EBUSY, dopen(self, O_WRONLY));
 	EXPECT_EQ(-EBUSY, dopen(self, O_RDWR));
@@ -260,7 +242,7 @@ static void *open_when_free(void *arg)
 TEST_F(dmus, writer_close_gives_up_the_cable_last)
 {
 	static const unsigned char pat[] = { 0x99, 0x3c, 0x40, 0x89, 0x3c, 0x00 };
-	struct opener o = { .path = self->midi, .fd = -1 };
+	struct opener o = { .path = self->v.midi, .fd = -1 };
 	pthread_t th;
 	long long t0;
 	int round, w, n;
@@ -378,7 +360,7 @@ TEST_F(dmus, events_start_on_the_wire_at_their_time_in_write_order)
 	EXPECT_EQ(7ULL, st.played);
 	EXPECT_EQ(0ULL, st.late);
 	EXPECT_EQ((__u32)SND_DMUS_STATE_RUN, st.state);
-	EXPECT_EQ(self->info.queue_size, st.free_events);
+	EXPECT_EQ(self->v.info.queue_size, st.free_events);
 }
 
 TEST_F(dmus, late_event_plays_at_once_and_is_counted)
@@ -439,7 +421,7 @@ TEST_F(dmus, malformed_writes_are_einval_and_queue_nothing)
 	__s64 far;
 
 	ASSERT_LE(0, w);
-	far = ahead(w, self->info.prefetch + 2000 * TICKS_MS);
+	far = ahead(w, self->v.info.prefetch + 2000 * TICKS_MS);
 	good_far(&wb, far);
 	ASSERT_EQ(0, wb_write(w, &wb));
 	ASSERT_EQ(1ULL, dstatus(w).queued);
@@ -576,7 +558,7 @@ TEST_F(dmus, pause_holds_run_plays_stop_discards)
 
 	/* STOP: the queue is emptied, writes are refused until RUN. */
 	t0 = now_ns();
-	p = ahead(w, self->info.prefetch + 30 * TICKS_MS);
+	p = ahead(w, self->v.info.prefetch + 30 * TICKS_MS);
 	wb_reset(&wb, p);
 	wb_event(&wb, 0, STRUCT, MIDI(0x91, 0x3c, 0x40));
 	wb_event(&wb, 1, STRUCT, MIDI(0x91, 0x3e, 0x40));
@@ -586,7 +568,7 @@ TEST_F(dmus, pause_holds_run_plays_stop_discards)
 	EXPECT_EQ(SND_DMUS_STATE_STOP, get_state(w));
 	st = dstatus(w);
 	EXPECT_EQ(0ULL, st.queued);
-	EXPECT_EQ(self->info.queue_size, st.free_events);
+	EXPECT_EQ(self->v.info.queue_size, st.free_events);
 	EXPECT_EQ((__u32)SND_DMUS_STATE_STOP, st.state);
 	EXPECT_EQ(EBADFD, wb_write(w, &wb));
 	sleep_until_ns(p * 100 + 50 * MS);
@@ -633,7 +615,7 @@ TEST_F(dmus, drain_returns_after_the_last_byte_left_the_wire)
 	last = msgs[4].first + sizeof(sysex) - 1;
 	EXPECT_LE(wire[last].arrive_ns, t1);
 	/* So it waited for the SysEx's time and its 40 bytes. */
-	EXPECT_LE((p + 15 * TICKS_MS) * 100 + (long long)sizeof(sysex) * self->byte_ns, t1);
+	EXPECT_LE((p + 15 * TICKS_MS) * 100 + (long long)sizeof(sysex) * self->v.byte_ns, t1);
 	EXPECT_EQ(0ULL, dstatus(w).queued);
 	/* Nothing to wait for: returns at once. */
 	EXPECT_EQ(0, do_ioctl(w, SND_DMUS_IOCTL_DRAIN));
@@ -656,7 +638,7 @@ TEST_F(dmus, drop_discards_and_silences_the_channels_used)
 
 	/* More notes on them, dropped before their time. */
 	t1 = now_ns();
-	p = ahead(w, self->info.prefetch + 100 * TICKS_MS);
+	p = ahead(w, self->v.info.prefetch + 100 * TICKS_MS);
 	wb_reset(&wb, p);
 	wb_event(&wb, 0, STRUCT, MIDI(0x90, 0x50, 0x40));
 	wb_event(&wb, 0, STRUCT, MIDI(0x95, 0x51, 0x40));
@@ -692,9 +674,9 @@ TEST_F(dmus, full_queue_is_eagain_and_not_writable)
 	__s64 far;
 
 	ASSERT_LE(0, w);
-	far = ahead(w, self->info.prefetch + 10000 * TICKS_MS);
+	far = ahead(w, self->v.info.prefetch + 10000 * TICKS_MS);
 	free_events = dstatus(w).free_events;
-	ASSERT_EQ(self->info.queue_size, free_events);
+	ASSERT_EQ(self->v.info.queue_size, free_events);
 	pfd = (struct pollfd){ .fd = w, .events = POLLOUT };
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_TRUE(pfd.revents & POLLOUT);
@@ -720,7 +702,7 @@ TEST_F(dmus, full_queue_is_eagain_and_not_writable)
 		wb_event(&wb, i, STRUCT, MIDI(0x94, 0x3c, 0x40));
 	EXPECT_EQ(0, wb_write(w, &wb));
 	EXPECT_EQ(0U, dstatus(w).free_events);
-	EXPECT_EQ((__u64)self->info.queue_size, dstatus(w).queued);
+	EXPECT_EQ((__u64)self->v.info.queue_size, dstatus(w).queued);
 
 	/* Full: no POLLOUT, and one more event is EAGAIN. */
 	pfd = (struct pollfd){ .fd = w, .events = POLLOUT };
@@ -731,7 +713,7 @@ TEST_F(dmus, full_queue_is_eagain_and_not_writable)
 
 	/* STOP empties it: room again. */
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_STOP));
-	EXPECT_EQ(self->info.queue_size, dstatus(w).free_events);
+	EXPECT_EQ(self->v.info.queue_size, dstatus(w).free_events);
 	ASSERT_EQ(0, set_state(w, SND_DMUS_STATE_RUN));
 	pfd = (struct pollfd){ .fd = w, .events = POLLOUT };
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
@@ -812,7 +794,7 @@ TEST_F(dmus, read_expands_running_status_sent_through_rawmidi)
 
 	ASSERT_LE(0, rd);
 	/* A DMus reader does not keep the rawmidi output from opening. */
-	m = xopen(self, self->midi, O_WRONLY);
+	m = xopen(self, self->v.midi, O_WRONLY);
 	ASSERT_LE(0, m);
 	ASSERT_EQ((ssize_t)sizeof(raw), write(m, raw, sizeof(raw)));
 
@@ -862,7 +844,7 @@ TEST_F(dmus, long_sysex_comes_back_in_pieces)
 	arrival = wire[i0].arrive_ns / 100;
 	for (i = 0; i < n; i++) {
 		EXPECT_LE(1U, r[i].cb);
-		EXPECT_GE(self->info.capture_piece, r[i].cb) TH_LOG("piece %d", i);
+		EXPECT_GE(self->v.info.capture_piece, r[i].cb) TH_LOG("piece %d", i);
 		EXPECT_EQ(i < n - 1 ? (__u32)SND_DMUS_EVENT_INCOMPLETE : 0U, r[i].flags)
 			TH_LOG("piece %d of %d", i, n);
 		EXPECT_LE(arrival, r[i].time);
@@ -1060,7 +1042,7 @@ TEST_F(dmus, blocked_reader_gets_enodev_when_the_card_goes)
 	xclose(self, rd);
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_NE(0, access(self->dev, F_OK));
+	EXPECT_NE(0, access(self->v.dev, F_OK));
 }
 
 TEST_F(dmus, reader_that_falls_behind_is_told_of_the_overrun)
@@ -1100,7 +1082,7 @@ TEST_F(dmus, reader_that_falls_behind_is_told_of_the_overrun)
 	}
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_NE(0U, flags & SND_DMUS_BUFFER_OVERRUN);
-	EXPECT_EQ((int)self->info.capture_size, n);
+	EXPECT_EQ((int)self->v.info.capture_size, n);
 }
 
 TEST_HARNESS_MAIN
